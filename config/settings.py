@@ -1,0 +1,249 @@
+"""Settings, read from the environment (12-factor) with django-environ.
+
+The schema below is the whole contract: every variable, its type and its default. Security values
+have no usable production default; everything else defaults to the least permissive value that
+works, so `make run` needs no configuration (SQLite, local-memory cache, console email, the
+offline Stripe emulator). `.env.example` documents each variable.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env(
+    DEBUG=(bool, False),
+    SECRET_KEY=(str, ""),
+    ALLOWED_HOSTS=(list, []),
+    CSRF_TRUSTED_ORIGINS=(list, []),
+    SITE_URL=(str, "http://127.0.0.1:8000"),
+    SITE_NAME=(str, "Global Advocate"),
+    CONN_MAX_AGE=(int, 60),
+    # Behind a load balancer that terminates TLS.
+    SECURE_PROXY_SSL_HEADER=(bool, False),
+    NUM_PROXIES=(int, 0),
+    SECURE_SSL_REDIRECT=(bool, None),
+    SECURE_HSTS_SECONDS=(int, None),
+    STATIC_MANIFEST=(bool, False),
+    DEFAULT_FROM_EMAIL=(str, "Global Advocate <hello@localhost>"),
+    LOG_LEVEL=(str, "INFO"),
+    # Payments.
+    STRIPE_SECRET_KEY=(str, ""),
+    STRIPE_WEBHOOK_SECRET=(str, ""),
+    STRIPE_API_BASE=(str, ""),
+    STRIPE_LIVE_MODE=(bool, False),
+    STRIPE_TIMEOUT=(float, 10.0),
+    STRIPE_MAX_RETRIES=(int, 2),
+    # Staff sessions end after this many seconds (default: 8 hours).
+    SESSION_COOKIE_AGE=(int, 8 * 60 * 60),
+)
+
+# A local .env is read when present (never committed); real environments set variables directly.
+env_file = BASE_DIR / ".env"
+if env_file.exists():
+    env.read_env(env_file)
+
+DEBUG = env("DEBUG")
+
+SECRET_KEY = env("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env("ALLOWED_HOSTS") or (["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
+SITE_URL = env("SITE_URL").rstrip("/")
+SITE_NAME = env("SITE_NAME")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django.contrib.postgres",
+    "django_countries",
+    "axes",
+    "core",
+    "articles",
+    "campaigns",
+    "pledges",
+    "staff",
+    "demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns locked-out logins into a clear 429 page.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.site",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["CONN_MAX_AGE"] = env("CONN_MAX_AGE")
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers queue instead of failing with "database is locked" (the emulator's webhooks arrive
+    # while a page request may be writing).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = 10
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Failed admin logins: five from one address (or for one username from one address) lock it
+# out for an hour. Attempts live in the database, so every app server sees the same count.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "staff/lockout.html"
+AXES_IPWARE_PROXY_COUNT = env("NUM_PROXIES") or None
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        # Hashed, compressed names need `collectstatic`, so only production turns them on.
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env("STATIC_MANIFEST")
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not env("STATIC_MANIFEST")
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Security. Production (DEBUG off) gets the strict values; `check --deploy` is clean with them.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env("SECURE_PROXY_SSL_HEADER") else None
+)
+NUM_PROXIES = env("NUM_PROXIES")
+SECURE_SSL_REDIRECT = (
+    env("SECURE_SSL_REDIRECT") if env("SECURE_SSL_REDIRECT") is not None else not DEBUG
+)
+SECURE_HSTS_SECONDS = (
+    env("SECURE_HSTS_SECONDS")
+    if env("SECURE_HSTS_SECONDS") is not None
+    else (0 if DEBUG else 60 * 60 * 24 * 365)
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env("SESSION_COOKIE_AGE")
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+X_FRAME_OPTIONS = "DENY"
+# A content security policy (Django's own middleware): no third-party script, style or font.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "style-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    # Chromium applies form-action to the redirect after a POST: the pledge form hands over to
+    # Stripe Checkout (or the offline emulator named by STRIPE_API_BASE).
+    "form-action": [CSP.SELF, "https://checkout.stripe.com"]
+    + ([env("STRIPE_API_BASE").rstrip("/")] if env("STRIPE_API_BASE") else []),
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
+MIDDLEWARE.insert(1, "django.middleware.csp.ContentSecurityPolicyMiddleware")
+
+# Payments: test mode unless STRIPE_LIVE_MODE is set on purpose.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env("STRIPE_API_BASE")
+STRIPE_LIVE_MODE = env("STRIPE_LIVE_MODE")
+STRIPE_TIMEOUT = env("STRIPE_TIMEOUT")
+STRIPE_MAX_RETRIES = env("STRIPE_MAX_RETRIES")
+if STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_")) and not STRIPE_LIVE_MODE:
+    raise ImproperlyConfigured(
+        "STRIPE_SECRET_KEY is a live key; set STRIPE_LIVE_MODE=true to take real payments."
+    )
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "core.logging.RedactPersonalData"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+            "filters": ["redact"],
+        },
+    },
+    "root": {"handlers": ["stdout"], "level": env("LOG_LEVEL")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Stripe's SDK logs request details at INFO; keep only problems.
+        "stripe": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
+}

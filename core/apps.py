@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Site-wide plumbing the three product apps share: safe Markdown, rate limits, health."""
+
+    name = "core"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PledgesConfig(AppConfig):
+    """Pledges of money to campaigns, paid through Stripe Checkout and recorded exactly once."""
+
+    name = "pledges"

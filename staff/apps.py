@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StaffConfig(AppConfig):
+    """How staff work: roles (groups), the campaign dashboard and login protection."""
+
+    name = "staff"
