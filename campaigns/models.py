@@ -189,6 +189,10 @@ class Signature(models.Model):
                 fields=["campaign", "email_normalized"], name="one_signature_per_email"
             ),
         ]
+        permissions = [
+            ("export_signature", "Can export signatures as CSV"),
+            ("erase_supporter", "Can erase a supporter's personal data"),
+        ]
         indexes = [
             models.Index(fields=["campaign", "confirmed_at"], name="signature_campaign_confirmed"),
             models.Index(fields=["email_normalized"], name="signature_email"),

@@ -70,6 +70,10 @@ class Pledge(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["campaign", "status"], name="pledge_campaign_status")]
+        permissions = [
+            ("export_pledge", "Can export pledges as CSV"),
+            ("refund_pledge", "Can refund a pledge through Stripe"),
+        ]
 
     def __str__(self):
         return f"{self.amount_minor} {self.currency} to {self.campaign_id} ({self.status})"

@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import cache
 
-pytest_plugins = []
+pytest_plugins = ["tests.fixtures.stripe"]
 
 
 @pytest.fixture(autouse=True)
