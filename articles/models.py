@@ -34,6 +34,9 @@ class Image(models.Model):
     """A picture with its alt text, caption and credit, for heroes and inline placement."""
 
     title = models.CharField(max_length=200, help_text="For finding it in the admin.")
+    slug = models.SlugField(
+        max_length=200, unique=True, help_text="Place it in a body with [[image:this-slug]]."
+    )
     file = models.ImageField(upload_to="images/")
     alt_text = models.CharField(
         max_length=250, help_text="What the picture shows, for readers who cannot see it."
@@ -52,9 +55,11 @@ class Image(models.Model):
 class ArticleQuerySet(models.QuerySet):
     def published(self, *, now=None):
         """What readers may see: published, with a publication time that has come."""
-        return self.filter(
-            status=Article.Status.PUBLISHED, published_at__lte=now or timezone.now()
-        )
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=now or timezone.now())
+
+    def for_listing(self):
+        """Everything a teaser shows (topic, hero, authors) in two queries, however many rows."""
+        return self.select_related("topic", "hero_image").prefetch_related("authors")
 
 
 class Article(models.Model):
@@ -67,8 +72,10 @@ class Article(models.Model):
     standfirst = models.CharField(
         max_length=400, blank=True, help_text="The one- or two-sentence summary under the headline."
     )
-    body = models.TextField(help_text="Markdown, with [[image:ID]], [[read-more:slug]] and "
-                            "[[take-action:slug]] on lines of their own.")
+    body = models.TextField(
+        help_text="Markdown, with [[image:image-slug]], [[read-more:article-slug]] and "
+        "[[take-action:campaign-slug]] on lines of their own."
+    )
     hero_image = models.ForeignKey(
         Image, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -84,11 +91,16 @@ class Article(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     related = models.ManyToManyField(
-        "self", symmetrical=False, blank=True, related_name="+",
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="+",
         help_text="Hand-picked 'Read more' stories, shown before others on the same topic.",
     )
     campaigns = models.ManyToManyField(
-        "campaigns.Campaign", related_name="articles", blank=True,
+        "campaigns.Campaign",
+        related_name="articles",
+        blank=True,
         help_text="The campaigns this article asks readers to act on.",
     )
 

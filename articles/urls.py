@@ -1,5 +1,25 @@
-from django.urls import path  # noqa: F401
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path
+from django.views.decorators.cache import cache_control
+
+from articles import feeds, views
+from articles.sitemaps import SITEMAPS
 
 app_name = "articles"
 
-urlpatterns = []
+# Reader pages are the same for everyone and set no cookies, so a shared cache may keep them
+# for a minute. Staff preview is `never_cache` (see the view).
+public = cache_control(public=True, max_age=60)
+
+urlpatterns = [
+    path("", public(views.HomeView.as_view()), name="home"),
+    path("news/preview/<int:pk>/", views.ArticlePreviewView.as_view(), name="preview"),
+    path("news/<slug:slug>/", public(views.ArticleDetailView.as_view()), name="detail"),
+    path("topics/<slug:slug>/", public(views.TopicView.as_view()), name="topic"),
+    path("authors/<slug:slug>/", public(views.AuthorView.as_view()), name="author"),
+    path("search/", public(views.SearchView.as_view()), name="search"),
+    path("feeds/latest/", public(feeds.LatestArticlesFeed()), name="feed-latest"),
+    path("feeds/topics/<slug:slug>/", public(feeds.TopicArticlesFeed()), name="feed-topic"),
+    path("sitemap.xml", public(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", public(views.robots_txt), name="robots"),
+]

@@ -40,7 +40,9 @@ class Campaign(models.Model):
     )
     hero_credit = models.CharField(max_length=120, blank=True, help_text='E.g. "Getty Images".')
     targets = models.CharField(
-        max_length=200, blank=True, help_text='Who the petition is addressed to, e.g. "US Congress".'
+        max_length=200,
+        blank=True,
+        help_text='Who the petition is addressed to, e.g. "US Congress".',
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     opens_at = models.DateTimeField(null=True, blank=True)
@@ -91,6 +93,20 @@ class Campaign(models.Model):
 
     def get_absolute_url(self):
         return reverse("campaigns:detail", kwargs={"slug": self.slug})
+
+    def signing_state(self, *, now=None) -> str:
+        """Why the campaign does or does not take signatures: "open", "draft", "closed" (by
+        staff), "not_yet_open" (before `opens_at`) or "ended" (after `closes_at`)."""
+        now = now or timezone.now()
+        if self.status == self.Status.DRAFT:
+            return "draft"
+        if self.status == self.Status.CLOSED:
+            return "closed"
+        if self.opens_at is not None and self.opens_at > now:
+            return "not_yet_open"
+        if self.closes_at is not None and self.closes_at <= now:
+            return "ended"
+        return "open"
 
     def is_open(self, *, now=None) -> bool:
         """True while supporters may sign or pledge."""

@@ -41,6 +41,10 @@ class Pledge(models.Model):
     source_article_id = models.PositiveBigIntegerField(null=True, blank=True)
     ip_hash = models.CharField(max_length=64, blank=True)
 
+    # A random value the pledge form carries: re-posting the same form (a double click, a retry
+    # after an outage) finds this pledge again instead of creating a second one.
+    form_token = models.UUIDField(null=True, blank=True, editable=False)
+
     stripe_checkout_session_id = models.CharField(max_length=255, null=True, blank=True)
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
     amount_refunded_minor = models.PositiveBigIntegerField(default=0)
@@ -62,6 +66,11 @@ class Pledge(models.Model):
                 fields=["stripe_checkout_session_id"],
                 condition=Q(stripe_checkout_session_id__isnull=False),
                 name="one_pledge_per_checkout_session",
+            ),
+            models.UniqueConstraint(
+                fields=["form_token"],
+                condition=Q(form_token__isnull=False),
+                name="one_pledge_per_form_submission",
             ),
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="pledge_amount_positive"),
             models.CheckConstraint(

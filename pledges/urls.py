@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from pledges import views, webhooks
 
 app_name = "pledges"
 
-urlpatterns = []
+urlpatterns = [
+    path("stripe/webhook/", webhooks.stripe_webhook, name="stripe-webhook"),
+    path("thanks/<uuid:pledge_id>/", views.thanks, name="thanks"),
+    path("<slug:campaign_slug>/", views.start, name="start"),
+]

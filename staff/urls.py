@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.contrib import admin
+from django.urls import path
+
+from staff import views
 
 app_name = "staff"
 
-urlpatterns = []
+urlpatterns = [
+    # admin_view: staff only, admin login for everyone else, never cached.
+    path("", admin.site.admin_view(views.dashboard), name="dashboard"),
+]

@@ -1,0 +1,228 @@
+"""The petition form. It validates and cleans; `campaigns.services.signature_create` acts."""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+from campaigns.models import Campaign
+
+# The exact wording shown next to the form; stored with every signature (`consent_text`).
+CONSENT_TEXT = (
+    "By signing, you add your name to this petition. We keep your name, email, country and "
+    "postal code to count and deliver your signature, and show your first name and country "
+    "only if you ask us to."
+)
+UPDATES_TEXT = "Email me about this campaign. I can unsubscribe at any time."
+SHOW_PUBLICLY_TEXT = "Show my first name and country in the list of supporters."
+
+HONEYPOT_FIELD = "website"
+UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+TRACKING_MAX_LENGTH = 100
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LINK = re.compile(r"(https?://|www\.)", re.IGNORECASE)
+TRACKING_VALUE = re.compile(r"[^\w .:/@+-]")
+
+
+def tracking_value(value) -> str:
+    """A `?source=` or `utm_*` value made safe to store: printable, short. Never an error.
+
+    A supporter must not be turned away because a link they followed carried odd tracking
+    parameters, so bad values are trimmed rather than rejected.
+    """
+    value = TRACKING_VALUE.sub("", str(value or "")).strip()
+    return value[:TRACKING_MAX_LENGTH]
+
+
+class SignatureForm(forms.Form):
+    """A supporter's signature, plus where they came from (hidden fields from the querystring)."""
+
+    first_name = forms.CharField(
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+        error_messages={
+            "required": "Enter your first name.",
+            "max_length": "Shorten your first name to 100 characters or fewer.",
+        },
+    )
+    last_name = forms.CharField(
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+        error_messages={
+            "required": "Enter your last name.",
+            "max_length": "Shorten your last name to 100 characters or fewer.",
+        },
+    )
+    email = forms.EmailField(
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        help_text="We send you a link to confirm your signature.",
+        error_messages={
+            "required": "Enter your email address.",
+            "invalid": "Enter an email address like name@example.org.",
+            "max_length": "An email address has 254 characters at most.",
+        },
+    )
+    country = LazyTypedChoiceField(
+        choices=[("", "Choose your country")] + list(countries),
+        widget=forms.Select(attrs={"autocomplete": "country"}),
+        error_messages={
+            "required": "Choose your country.",
+            "invalid_choice": "Choose a country from the list.",
+        },
+    )
+    postal_code = forms.CharField(
+        label="Postal code (optional)",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+        error_messages={"max_length": "A postal code has 20 characters at most."},
+    )
+    comment = forms.CharField(
+        label="Why are you signing? (optional)",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Up to 1,000 characters.",
+        error_messages={"max_length": "Shorten your comment to 1,000 characters or fewer."},
+    )
+    show_publicly = forms.BooleanField(label=SHOW_PUBLICLY_TEXT, required=False)
+    wants_updates = forms.BooleanField(label=UPDATES_TEXT, required=False)
+
+    # Bots fill every field; people never see this one (hidden by CSS, aria-hidden, no tab stop).
+    website = forms.CharField(
+        label="Leave this empty",
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    # Where the supporter came from, passed through from the campaign page's querystring.
+    source = forms.CharField(required=False, widget=forms.HiddenInput)
+    utm_source = forms.CharField(required=False, widget=forms.HiddenInput)
+    utm_medium = forms.CharField(required=False, widget=forms.HiddenInput)
+    utm_campaign = forms.CharField(required=False, widget=forms.HiddenInput)
+    utm_term = forms.CharField(required=False, widget=forms.HiddenInput)
+    utm_content = forms.CharField(required=False, widget=forms.HiddenInput)
+    article = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    PERSONAL_FIELDS = (
+        "first_name",
+        "last_name",
+        "email",
+        "country",
+        "postal_code",
+        "comment",
+        "show_publicly",
+        "wants_updates",
+    )
+    TRACKING_FIELDS = ("source", *UTM_FIELDS, "article")
+
+    @staticmethod
+    def initial_from_querystring(query) -> dict:
+        """Initial hidden values from the campaign page's `?source=`, `utm_*` and `article=`."""
+        return {name: query.get(name, "") for name in SignatureForm.TRACKING_FIELDS}
+
+    def honeypot_filled(self) -> bool:
+        """True when the hidden field people never see has a value: a bot."""
+        return bool(self.data.get(self.add_prefix(HONEYPOT_FIELD), "").strip())
+
+    def _clean_name(self, value: str) -> str:
+        value = " ".join(value.split())
+        if CONTROL_CHARACTERS.search(value):
+            raise ValidationError("Use letters, spaces and punctuation only.", code="invalid")
+        if LINK.search(value):
+            raise ValidationError("A name cannot contain a web address.", code="no_links")
+        return value
+
+    def clean_first_name(self):
+        value = self._clean_name(self.cleaned_data["first_name"])
+        if not value:
+            raise ValidationError("Enter your first name.", code="required")
+        return value
+
+    def clean_last_name(self):
+        value = self._clean_name(self.cleaned_data["last_name"])
+        if not value:
+            raise ValidationError("Enter your last name.", code="required")
+        return value
+
+    def clean_email(self):
+        # EmailField has already stripped and checked it; the service normalises it.
+        return self.cleaned_data["email"]
+
+    def clean_postal_code(self):
+        value = " ".join(self.cleaned_data["postal_code"].split()).upper()
+        if value and not re.fullmatch(r"[A-Z0-9][A-Z0-9 -]*", value):
+            raise ValidationError(
+                "Use letters, numbers, spaces and hyphens only.", code="invalid_postal_code"
+            )
+        return value
+
+    def clean_comment(self):
+        # Stored as typed (HTML included) and escaped wherever it is shown.
+        value = CONTROL_CHARACTERS.sub("", self.cleaned_data["comment"]).strip()
+        return value
+
+    def clean_source(self):
+        return tracking_value(self.cleaned_data["source"])
+
+    def clean_utm_source(self):
+        return tracking_value(self.cleaned_data["utm_source"])
+
+    def clean_utm_medium(self):
+        return tracking_value(self.cleaned_data["utm_medium"])
+
+    def clean_utm_campaign(self):
+        return tracking_value(self.cleaned_data["utm_campaign"])
+
+    def clean_utm_term(self):
+        return tracking_value(self.cleaned_data["utm_term"])
+
+    def clean_utm_content(self):
+        return tracking_value(self.cleaned_data["utm_content"])
+
+    def clean_article(self):
+        """The id of the article the supporter came from, or None if absent or not an id."""
+        value = (self.cleaned_data["article"] or "").strip()
+        if value.isdigit() and len(value) <= 18 and int(value) > 0:
+            return int(value)
+        return None
+
+    def consent_text(self) -> str:
+        """The wording this supporter agreed to, as shown on the form."""
+        if self.cleaned_data.get("wants_updates"):
+            return f"{CONSENT_TEXT}\n{UPDATES_TEXT}"
+        return CONSENT_TEXT
+
+    def signature_kwargs(self) -> dict:
+        """The cleaned data as `signature_create` keyword arguments (without the campaign)."""
+        data = self.cleaned_data
+        return {
+            **{name: data[name] for name in self.PERSONAL_FIELDS},
+            "consent_text": self.consent_text(),
+            "source": data["source"],
+            "utm": {name: data[name] for name in UTM_FIELDS if data[name]},
+            "source_article_id": data["article"],
+        }
+
+
+class CampaignAdminForm(forms.ModelForm):
+    """The campaign form staff use in the admin."""
+
+    class Meta:
+        model = Campaign
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("hero_image") and not (cleaned.get("hero_alt") or "").strip():
+            self.add_error(
+                "hero_alt",
+                ValidationError(
+                    "Describe the image for readers who cannot see it.", code="alt_required"
+                ),
+            )
+        return cleaned

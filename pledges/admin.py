@@ -1,0 +1,305 @@
+"""Finance staff's view of pledges: read-only money, Stripe links, CSV export, refunds."""
+
+import csv
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from core.money import format_money
+from pledges import selectors, services
+from pledges.models import Pledge, StripeEvent
+from pledges.stripe_gateway import PaymentGatewayError, is_live_mode
+
+
+def _dashboard_url(path: str) -> str:
+    prefix = "https://dashboard.stripe.com/" + ("" if is_live_mode() else "test/")
+    return prefix + path
+
+
+class PendingOverAnHourFilter(admin.SimpleListFilter):
+    """The queue to chase: checkouts started over an hour ago that Stripe never settled."""
+
+    title = "stuck"
+    parameter_name = "stuck"
+
+    def lookups(self, request, model_admin):
+        return [("pending_1h", "Pending for over an hour")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending_1h":
+            return queryset.filter(
+                status__in=services.UNSETTLED,
+                created_at__lt=timezone.now() - timedelta(hours=1),
+            )
+        return queryset
+
+
+class Echo:
+    """A file-like object whose write returns the line, for streaming csv rows."""
+
+    def write(self, value):
+        return value
+
+
+CSV_HEADER = [
+    "pledge_id",
+    "created_at",
+    "paid_at",
+    "campaign",
+    "status",
+    "amount",
+    "currency",
+    "amount_minor",
+    "amount_refunded_minor",
+    "name",
+    "email",
+    "is_anonymous",
+    "wants_updates",
+    "public_message",
+    "stripe_checkout_session_id",
+    "stripe_payment_intent_id",
+    "needs_review",
+]
+
+
+def _csv_rows(queryset):
+    writer = csv.writer(Echo())
+    yield writer.writerow(CSV_HEADER)
+    for pledge in queryset.select_related("campaign").iterator(chunk_size=500):
+        yield writer.writerow(
+            [
+                pledge.pk,
+                pledge.created_at.isoformat(),
+                pledge.paid_at.isoformat() if pledge.paid_at else "",
+                pledge.campaign.slug,
+                pledge.status,
+                format_money(pledge.amount_minor, pledge.currency),
+                pledge.currency,
+                pledge.amount_minor,
+                pledge.amount_refunded_minor,
+                _safe_cell(pledge.name),
+                # Only supporters who asked for updates may be contacted from an export.
+                pledge.email if pledge.wants_updates else "",
+                pledge.is_anonymous,
+                pledge.wants_updates,
+                _safe_cell(pledge.public_message),
+                pledge.stripe_checkout_session_id or "",
+                pledge.stripe_payment_intent_id,
+                pledge.needs_review,
+            ]
+        )
+
+
+def _safe_cell(value: str) -> str:
+    """Stop spreadsheet formula injection from supporter-typed text."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@admin.register(Pledge)
+class PledgeAdmin(admin.ModelAdmin):
+    change_list_template = "pledges/admin/change_list.html"
+    list_display = [
+        "short_id",
+        "campaign",
+        "amount",
+        "status",
+        "needs_review",
+        "created_at",
+        "paid_at",
+        "payment_link",
+    ]
+    list_filter = ["status", "needs_review", PendingOverAnHourFilter, "campaign", "currency"]
+    list_select_related = ["campaign"]
+    search_fields = [
+        "=id",
+        "email",
+        "name",
+        "=stripe_checkout_session_id",
+        "=stripe_payment_intent_id",
+    ]
+    date_hierarchy = "created_at"
+    actions = ["export_csv", "request_refund"]
+    readonly_fields = [
+        "id",
+        "campaign",
+        "amount",
+        "amount_minor",
+        "currency",
+        "status",
+        "amount_refunded",
+        "checkout_session_link",
+        "payment_link",
+        "checkout_error",
+        "name",
+        "email",
+        "public_message",
+        "is_anonymous",
+        "wants_updates",
+        "consent_text",
+        "source",
+        "utm",
+        "source_article_id",
+        "created_at",
+        "updated_at",
+        "paid_at",
+        "counted_at",
+        "receipt_sent_at",
+        "erased_at",
+    ]
+    fieldsets = [
+        (
+            "Payment",
+            {
+                "fields": [
+                    "id",
+                    "campaign",
+                    "amount",
+                    "status",
+                    "amount_refunded",
+                    "checkout_session_link",
+                    "payment_link",
+                    "checkout_error",
+                ]
+            },
+        ),
+        ("Review", {"fields": ["needs_review", "review_reason"]}),
+        (
+            "Supporter",
+            {
+                "fields": [
+                    "name",
+                    "email",
+                    "public_message",
+                    "is_anonymous",
+                    "wants_updates",
+                    "consent_text",
+                ]
+            },
+        ),
+        ("Source", {"fields": ["source", "utm", "source_article_id"]}),
+        (
+            "Dates",
+            {
+                "fields": [
+                    "created_at",
+                    "updated_at",
+                    "paid_at",
+                    "counted_at",
+                    "receipt_sent_at",
+                    "erased_at",
+                ]
+            },
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # Financial records stay; erase personal data with `erase_supporter`.
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("pledges.export_pledge")
+
+    def has_refund_permission(self, request):
+        return request.user.has_perm("pledges.refund_pledge")
+
+    @admin.display(description="pledge", ordering="created_at")
+    def short_id(self, pledge):
+        return str(pledge.pk)[:8]
+
+    @admin.display(description="amount", ordering="amount_minor")
+    def amount(self, pledge):
+        return format_money(pledge.amount_minor, pledge.currency)
+
+    @admin.display(description="refunded")
+    def amount_refunded(self, pledge):
+        return format_money(pledge.amount_refunded_minor, pledge.currency)
+
+    @admin.display(description="Stripe payment")
+    def payment_link(self, pledge):
+        if not pledge.stripe_payment_intent_id:
+            return "—"
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer">{}</a>',
+            _dashboard_url(f"payments/{pledge.stripe_payment_intent_id}"),
+            pledge.stripe_payment_intent_id,
+        )
+
+    @admin.display(description="Stripe checkout session")
+    def checkout_session_link(self, pledge):
+        if not pledge.stripe_checkout_session_id:
+            return "—"
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer">{}</a>',
+            _dashboard_url(f"checkout/sessions/{pledge.stripe_checkout_session_id}"),
+            pledge.stripe_checkout_session_id,
+        )
+
+    @admin.action(description="Export selected pledges as CSV", permissions=["export"])
+    def export_csv(self, request, queryset):
+        response = StreamingHttpResponse(_csv_rows(queryset), content_type="text/csv")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="pledges-{stamp}.csv"'
+        return response
+
+    @admin.action(
+        description="Refund selected pledges in full (through Stripe)", permissions=["refund"]
+    )
+    def request_refund(self, request, queryset):
+        asked = 0
+        for pledge in queryset:
+            try:
+                services.pledge_request_refund(pledge=pledge)
+            except ValidationError as error:
+                self.message_user(request, f"{pledge.pk}: {error.messages[0]}", messages.WARNING)
+                continue
+            except PaymentGatewayError as error:
+                self.message_user(request, f"{pledge.pk}: {error}", messages.ERROR)
+                continue
+            asked += 1
+            self.log_change(request, pledge, "Asked Stripe for a full refund.")
+        if asked:
+            self.message_user(
+                request,
+                f"Stripe was asked to refund {asked} pledge{'s' if asked != 1 else ''}. "
+                "Each is recorded when Stripe confirms it.",
+                messages.SUCCESS,
+            )
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context=extra_context)
+        context = getattr(response, "context_data", None)
+        if context and "cl" in context:
+            # Pledged (intent) against collected (paid, net of refunds) for what is listed:
+            # filter by campaign to see one campaign's figures.
+            context["pledge_totals"] = [
+                {
+                    "currency": row["currency"],
+                    "pledged": format_money(row["pledged"], row["currency"]),
+                    "collected": format_money(row["paid"] - row["refunded"], row["currency"]),
+                }
+                for row in selectors.pledge_totals(pledges=context["cl"].queryset)
+            ]
+        return response
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "type", "livemode", "received_at"]
+    list_filter = ["type", "livemode"]
+    search_fields = ["=id"]
+    readonly_fields = ["id", "type", "livemode", "received_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,59 @@
+"""Reconcile unsettled pledges with Stripe, for webhooks that never arrived.
+
+Asks Stripe for the Checkout Session of every pending or processing pledge and applies what it
+says through the same services as the webhook (`pledge_sync`), so running it again, or while
+webhooks arrive, changes nothing twice.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from pledges import services, stripe_gateway
+from pledges.stripe_gateway import PaymentGatewayError
+
+
+class Command(BaseCommand):
+    help = "Check pending and processing pledges against Stripe and record what it reports."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--older-than-minutes",
+            type=int,
+            default=10,
+            help="Only pledges started at least this long ago (default 10).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Report what Stripe says; change nothing."
+        )
+
+    def handle(self, *args, **options):
+        if options["older_than_minutes"] < 0:
+            raise CommandError("--older-than-minutes cannot be negative.")
+        pledges = services.pledges_to_sync(older_than_minutes=options["older_than_minutes"])
+        checked = changed = failed = 0
+        for pledge in pledges.iterator():
+            checked += 1
+            before = pledge.status
+            try:
+                if options["dry_run"]:
+                    session = stripe_gateway.checkout_session_retrieve(
+                        pledge.stripe_checkout_session_id
+                    )
+                    self.stdout.write(
+                        f"{pledge.pk}: {before}; Stripe says {session.get('status')}/"
+                        f"{session.get('payment_status')}"
+                    )
+                    continue
+                pledge = services.pledge_sync(pledge=pledge)
+            except PaymentGatewayError as error:
+                failed += 1
+                self.stderr.write(self.style.WARNING(f"{pledge.pk}: {error}"))
+                continue
+            if pledge.status != before:
+                changed += 1
+                self.stdout.write(f"{pledge.pk}: {before} -> {pledge.status}")
+        summary = f"Checked {checked} pledge(s); {changed} changed; {failed} could not be checked."
+        if options["dry_run"]:
+            summary += " (dry run: nothing changed)"
+        self.stdout.write(self.style.SUCCESS(summary))
+        if failed and failed == checked:
+            raise CommandError("Stripe could not be reached for any pledge.")

@@ -1,0 +1,124 @@
+"""Pledge pages: the form that hands over to Stripe Checkout, and the thank-you page."""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import select_template
+from django.views.decorators.http import require_http_methods
+
+from core.net import ip_hash
+from core.ratelimit import is_limited
+from pledges import selectors, services
+from pledges.forms import CONSENT_TEXT, PledgeForm
+from pledges.models import Pledge
+from pledges.stripe_gateway import PaymentGatewayError, is_live_mode
+
+PLEDGE_RATE = "10/m"
+THANKS_CHECK_RATE = "20/m"
+UNAVAILABLE = "Payments are unavailable right now, please try again in a few minutes."
+
+
+def _base_context(campaign):
+    return {"campaign": campaign, "test_mode": not is_live_mode()}
+
+
+def _render_form(request, campaign, form, *, status=200, error=""):
+    context = _base_context(campaign) | {
+        "form": form,
+        "is_open": campaign.pledges_enabled and campaign.is_open(),
+        "gateway_error": error,
+        "consent_text": CONSENT_TEXT,
+        "recent_pledges": selectors.recent_public_pledges(campaign=campaign),
+    }
+    return render(request, "pledges/start.html", context, status=status)
+
+
+def _too_many(request, campaign):
+    try:
+        template = select_template(["429.html"]).template.name
+    except TemplateDoesNotExist:
+        template = "pledges/429.html"
+    return render(request, template, _base_context(campaign), status=429)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def start(request, campaign_slug):
+    """GET: the pledge form. POST: create the pledge and 303 to Stripe Checkout."""
+    campaign = selectors.campaign_for_pledging(slug=campaign_slug)
+    if campaign is None:
+        raise Http404("No such campaign.")
+    form_kwargs = {
+        "campaign": campaign,
+        "suggested_amounts": selectors.suggested_amounts(campaign=campaign),
+    }
+    if request.method != "POST":
+        return _render_form(request, campaign, PledgeForm(**form_kwargs))
+    if not (campaign.pledges_enabled and campaign.is_open()):
+        return _render_form(request, campaign, PledgeForm(**form_kwargs), status=403)
+    if is_limited(scope="pledge", key=ip_hash(request), rate=PLEDGE_RATE):
+        return _too_many(request, campaign)
+    form = PledgeForm(request.POST, **form_kwargs)
+    if not form.is_valid():
+        return _render_form(request, campaign, form, status=400)
+    data = form.cleaned_data
+    try:
+        pledge = services.pledge_create(
+            campaign=campaign,
+            amount_minor=data["amount_minor"],
+            name=data["name"],
+            email=data["email"],
+            public_message=data["public_message"],
+            is_anonymous=data["is_anonymous"],
+            wants_updates=data["wants_updates"],
+            consent_text=CONSENT_TEXT,
+            source=request.GET.get("source", "") or "pledge_form",
+            utm={
+                key: request.GET[key][:100]
+                for key in ("utm_source", "utm_medium", "utm_campaign")
+                if request.GET.get(key)
+            },
+            ip_hash=ip_hash(request),
+            form_token=data["form_token"],
+        )
+    except ValidationError:
+        return _render_form(request, campaign, form, status=403)
+    if pledge.status != Pledge.Status.PENDING:  # The same form, posted again after paying.
+        return redirect("pledges:thanks", pledge_id=pledge.pk)
+    try:
+        checkout_url = services.pledge_start_checkout(pledge=pledge)
+    except PaymentGatewayError:
+        return _render_form(request, campaign, form, status=503, error=UNAVAILABLE)
+    response = redirect(checkout_url)
+    response.status_code = 303  # See Other: the browser GETs Checkout, never re-POSTs.
+    return response
+
+
+def thanks(request, pledge_id):
+    """After Checkout: confirm the payment (if the webhook has not yet) and say what is next."""
+    pledge = selectors.pledge_with_campaign(pledge_id=pledge_id)
+    if pledge is None:
+        raise Http404("No such pledge.")
+    session_id = request.GET.get("session_id", "")
+    check_failed = False
+    # Each reload asks Stripe once at most every few seconds per pledge (the webhook is the
+    # main path; this only covers it arriving late).
+    if (
+        pledge.counted_at is None
+        and pledge.status in services.UNSETTLED
+        and not is_limited(scope="pledge-thanks", key=str(pledge.pk), rate=THANKS_CHECK_RATE)
+    ):
+        try:
+            pledge = services.pledge_sync(pledge=pledge, session_id=session_id or None)
+        except PaymentGatewayError:
+            check_failed = True
+    campaign = pledge.campaign
+    context = _base_context(campaign) | {
+        "pledge": pledge,
+        "check_failed": check_failed,
+        "campaign_url": request.build_absolute_uri(campaign.get_absolute_url()),
+        "is_paid": pledge.counted_at is not None,
+    }
+    response = render(request, "pledges/thanks.html", context)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,91 @@
+"""The staff dashboard: how each live campaign is doing, inside the admin."""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+
+from core.money import format_money
+from staff.charts import bar_chart
+from staff.selectors import dashboard_campaign_stats
+
+# The busiest sources per campaign; the rest are counted in a line under the table.
+MAX_SOURCES = 15
+
+
+def dashboard(request):
+    """Per live campaign: signatures, pledges, money against the goal, 30-day charts, sources.
+
+    Wrapped in `admin.site.admin_view` by the URLconf, so only active staff get here (others go
+    to the admin login); of those, only staff who may view campaigns (not Editors) see it.
+    """
+    if not request.user.has_perm("campaigns.view_campaign"):
+        raise PermissionDenied
+    campaigns = [_present(stats) for stats in dashboard_campaign_stats()]
+    context = {
+        **admin.site.each_context(request),
+        "title": "Campaign dashboard",
+        "campaigns": campaigns,
+    }
+    return TemplateResponse(request, "staff/dashboard.html", context)
+
+
+def _present(stats):
+    """What the template shows for one campaign: formatted money and the two charts."""
+    campaign = stats.campaign
+    currency = campaign.currency
+    labels = [day.day.isoformat() for day in stats.days]
+    signature_values = [day.signatures for day in stats.days]
+    money_values = [day.money_minor for day in stats.days]
+    goal = campaign.money_goal_minor
+    return {
+        "stats": stats,
+        "campaign": campaign,
+        "money_collected": format_money(stats.money_collected_minor, currency),
+        "money_goal": format_money(goal, currency) if goal else "",
+        "money_percent": (stats.money_collected_minor * 100 // goal) if goal else None,
+        "signature_percent": (
+            stats.signatures_confirmed * 100 // campaign.signature_goal
+            if campaign.signature_goal
+            else None
+        ),
+        "days": [
+            {
+                "day": day.day,
+                "signatures": day.signatures,
+                "money": format_money(day.money_minor, currency),
+            }
+            for day in stats.days
+        ],
+        "sources": [
+            {"row": row, "money": format_money(row.money_minor, currency)} for row in stats.sources
+        ],
+        "signature_chart": bar_chart(
+            chart_id=f"{campaign.pk}-signatures",
+            bar_class="staff-bar-signatures",
+            values=signature_values,
+            labels=[
+                f"{label}: {value}" for label, value in zip(labels, signature_values, strict=True)
+            ],
+            title=f"Confirmed signatures per day, last {len(labels)} days",
+            description=(
+                f"{sum(signature_values)} signatures confirmed from {labels[0]} to {labels[-1]}; "
+                f"the busiest day had {max(signature_values)}."
+            ),
+            max_label=str(max(signature_values)),
+        ),
+        "money_chart": bar_chart(
+            chart_id=f"{campaign.pk}-money",
+            bar_class="staff-bar-money",
+            values=money_values,
+            labels=[
+                f"{label}: {format_money(value, currency)}"
+                for label, value in zip(labels, money_values, strict=True)
+            ],
+            title=f"Money paid per day, last {len(labels)} days",
+            description=(
+                f"{format_money(sum(money_values), currency)} paid from {labels[0]} to "
+                f"{labels[-1]}; the best day brought {format_money(max(money_values), currency)}."
+            ),
+            max_label=format_money(max(money_values), currency),
+        ),
+    }

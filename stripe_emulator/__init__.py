@@ -1,0 +1,8 @@
+"""An offline, Stripe-compatible test server: Checkout Sessions, refunds, signed webhooks.
+
+A development and test tool only; no app imports it. ``python -m stripe_emulator --help``.
+"""
+
+from .server import StripeEmulator, StripeError
+
+__all__ = ["StripeEmulator", "StripeError"]

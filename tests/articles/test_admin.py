@@ -1,0 +1,100 @@
+import re
+
+import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from articles.models import Article, Image
+from demo.factories.articles import ArticleFactory, DraftArticleFactory, png_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def test_article_list_shows_title_topic_status_and_date(staff_client, article):
+    response = staff_client.get(reverse("admin:articles_article_changelist"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert article.title in html and "Demand Equity" in html and "Published" in html
+    assert reverse("articles:preview", kwargs={"pk": article.pk}) in html
+
+
+def test_admin_search_and_filter_work(staff_client, article):
+    url = reverse("admin:articles_article_changelist")
+
+    assert article.title in staff_client.get(url, {"q": "Clooneys"}).content.decode()
+    assert article.title not in staff_client.get(url, {"status__exact": "draft"}).content.decode()
+
+
+def test_publish_action_publishes_and_logs_to_history(staff_client, admin_user):
+    draft = DraftArticleFactory()
+
+    response = staff_client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "publish", "_selected_action": [draft.pk]},
+    )
+
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.is_public
+    entry = LogEntry.objects.get(object_id=str(draft.pk))
+    assert entry.action_flag == CHANGE and entry.user == admin_user
+    assert "Published" in entry.get_change_message()
+
+
+def test_unpublish_action_hides_the_article_and_logs_it(staff_client):
+    article = ArticleFactory()
+
+    staff_client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "unpublish", "_selected_action": [article.pk]},
+    )
+
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT
+    assert "Unpublished" in LogEntry.objects.get(object_id=str(article.pk)).get_change_message()
+
+
+def test_view_on_site_sends_drafts_to_the_preview(staff_client):
+    draft = DraftArticleFactory()
+
+    response = staff_client.get(reverse("admin:articles_article_change", args=[draft.pk]))
+
+    assert reverse("articles:preview", kwargs={"pk": draft.pk}) in response.content.decode()
+
+
+def test_image_admin_requires_alt_text(staff_client):
+    response = staff_client.post(
+        reverse("admin:articles_image_add"),
+        {
+            "title": "No alt",
+            "slug": "no-alt",
+            "file": SimpleUploadedFile("x.png", png_bytes(), content_type="image/png"),
+            "alt_text": "   ",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    assert not Image.objects.exists()
+
+
+def test_article_form_pages_load(staff_client):
+    assert staff_client.get(reverse("admin:articles_article_add")).status_code == 200
+    assert staff_client.get(reverse("admin:articles_author_add")).status_code == 200
+    assert staff_client.get(reverse("admin:articles_tag_add")).status_code == 200
+
+
+def test_article_form_uses_autocomplete_for_related_items(staff_client):
+    html = staff_client.get(reverse("admin:articles_article_add")).content.decode()
+
+    for field in ["authors", "tags", "related", "campaigns", "hero_image"]:
+        tag = re.search(rf'<select[^>]*name="{field}"[^>]*>', html)
+        assert tag is not None and "admin-autocomplete" in tag[0], field

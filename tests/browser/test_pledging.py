@@ -1,0 +1,79 @@
+"""A supporter pledges money through the offline Stripe emulator's hosted checkout page."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from campaigns.models import Campaign
+from core.money import format_money
+from pledges.models import Pledge
+from tests.browser.support import LEAD_CAMPAIGN, assert_no_serious_axe_violations, both_widths
+
+pytestmark = pytest.mark.browser
+
+
+def money_raised_shown(page) -> str:
+    return page.locator(".pledge-panel__figures strong").first.inner_text().strip()
+
+
+def start_pledge(page, site, *, amount: str):
+    """From the campaign page, follow "Pledge money" and send the form to Checkout."""
+    page.goto(f"{site}/take-action/{LEAD_CAMPAIGN}/")
+    page.locator(".pledge-panel").get_by_role("link", name="Pledge money").click()
+    expect(page).to_have_url(re.compile(rf"/pledges/{LEAD_CAMPAIGN}/$"))
+    expect(page.get_by_text("test mode", exact=False).first).to_be_visible()
+    page.get_by_role("radio", name="Other amount").check()
+    page.get_by_role("textbox", name="Other amount").fill(amount)
+    page.get_by_label("Your name", exact=True).fill("Grace Hopper")
+    page.get_by_label("Email", exact=True).fill("grace@example.org")
+    page.get_by_role("button", name="Continue to payment").click()
+
+
+@both_widths
+def test_supporter_pays_on_checkout_and_the_campaign_total_shows_the_pledge(
+    page, site, checkout, width
+):
+    campaign = Campaign.objects.get(slug=LEAD_CAMPAIGN)
+    page.goto(f"{site}/take-action/{LEAD_CAMPAIGN}/")
+    assert money_raised_shown(page) == format_money(
+        campaign.amount_collected_minor, campaign.currency
+    )
+
+    start_pledge(page, site, amount="25")
+
+    expect(page).to_have_url(re.compile(rf"^{re.escape(checkout.base_url)}/checkout/cs_test_"))
+    expect(page.get_by_text("TEST MODE")).to_be_visible()
+    page.get_by_role("button", name="Pay", exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"/pledges/thanks/[0-9a-f-]{36}/\?session_id=cs_test_"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your pledge")
+    expect(page.get_by_role("status")).to_contain_text(format_money(2500, campaign.currency))
+    assert_no_serious_axe_violations(page, "pledge thank-you")
+
+    page.get_by_role("link", name="Back to the campaign").click()
+    expected = format_money(campaign.amount_collected_minor + 2500, campaign.currency)
+    assert money_raised_shown(page) == expected
+    pledge = Pledge.objects.get(email="grace@example.org")
+    assert (pledge.status, pledge.amount_minor) == (Pledge.Status.PAID, 2500)
+
+
+@both_widths
+def test_a_declined_card_says_so_and_leaves_the_total_unchanged(page, site, checkout, width):
+    campaign = Campaign.objects.get(slug=LEAD_CAMPAIGN)
+    collected = campaign.amount_collected_minor
+    before = format_money(collected, campaign.currency)
+
+    start_pledge(page, site, amount="40")
+    page.get_by_role("button", name="Decline").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("declined")
+    page.get_by_role("button", name="Cancel").click()
+
+    expect(page).to_have_url(re.compile(rf"/take-action/{LEAD_CAMPAIGN}/$"))
+    assert money_raised_shown(page) == before
+    campaign.refresh_from_db()
+    assert campaign.amount_collected_minor == collected
+    pledge = Pledge.objects.get(email="grace@example.org")
+    assert pledge.counted_at is None
+    assert pledge.status != Pledge.Status.PAID

@@ -1,0 +1,128 @@
+"""`sync_pledges` and `recount_pledges`, through call_command."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from campaigns.services import campaign_set_pledge_totals
+from demo.factories.pledges import PledgeFactory, checkout_session_for
+from pledges.models import Pledge
+from pledges.services import pledge_mark_paid, pledge_start_checkout
+
+pytestmark = pytest.mark.django_db
+
+
+def started_pledge(campaign, *, minutes_ago=30, amount_minor=2500):
+    pledge = PledgeFactory(
+        campaign=campaign, amount_minor=amount_minor, stripe_checkout_session_id=None
+    )
+    pledge_start_checkout(pledge=pledge)
+    Pledge.objects.filter(pk=pledge.pk).update(
+        created_at=timezone.now() - timedelta(minutes=minutes_ago)
+    )
+    pledge.refresh_from_db()
+    return pledge
+
+
+def run(*args):
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_sync_pledges_records_payments_whose_webhooks_never_came(campaign, stripe_settings):
+    emu = stripe_settings
+    paid = started_pledge(campaign)
+    expired = started_pledge(campaign)
+    still_open = started_pledge(campaign)
+    emu.pay(paid.stripe_checkout_session_id)
+    emu.expire(expired.stripe_checkout_session_id)
+
+    output = run("sync_pledges", "--older-than-minutes", "10")
+
+    for pledge in (paid, expired, still_open):
+        pledge.refresh_from_db()
+    assert paid.status == Pledge.Status.PAID
+    assert expired.status == Pledge.Status.EXPIRED
+    assert still_open.status == Pledge.Status.PENDING
+    assert "Checked 3 pledge(s); 2 changed" in output
+    campaign.refresh_from_db()
+    assert campaign.amount_collected_minor == 2500
+
+    again = run("sync_pledges", "--older-than-minutes", "10")
+
+    assert "Checked 1 pledge(s); 0 changed" in again
+    campaign.refresh_from_db()
+    assert campaign.amount_collected_minor == 2500
+
+
+def test_sync_pledges_leaves_recent_pledges_to_their_webhooks(campaign, stripe_settings):
+    emu = stripe_settings
+    recent = started_pledge(campaign, minutes_ago=1)
+    emu.pay(recent.stripe_checkout_session_id)
+
+    output = run("sync_pledges", "--older-than-minutes", "10")
+
+    recent.refresh_from_db()
+    assert recent.status == Pledge.Status.PENDING
+    assert "Checked 0 pledge(s)" in output
+
+
+def test_sync_pledges_dry_run_changes_nothing(campaign, stripe_settings):
+    emu = stripe_settings
+    pledge = started_pledge(campaign)
+    emu.pay(pledge.stripe_checkout_session_id)
+
+    output = run("sync_pledges", "--dry-run")
+
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.PENDING
+    assert "complete/paid" in output
+
+
+def test_sync_pledges_fails_clearly_when_stripe_is_down(campaign, stripe_settings):
+    emu = stripe_settings
+    started_pledge(campaign)
+    emu.fail_next(5, status=500)
+
+    with pytest.raises(CommandError, match="could not be reached"):
+        run("sync_pledges")
+
+
+def test_recount_pledges_rebuilds_drifted_counters_from_the_rows(campaign):
+    paid = PledgeFactory(campaign=campaign, amount_minor=4000)
+    pledge_mark_paid(session=checkout_session_for(paid), send_receipt=False)
+    Pledge.objects.filter(pk=paid.pk).update(amount_refunded_minor=1000)
+    refunded = PledgeFactory(campaign=campaign, amount_minor=1500)
+    pledge_mark_paid(session=checkout_session_for(refunded), send_receipt=False)
+    Pledge.objects.filter(pk=refunded.pk).update(amount_refunded_minor=1500)
+    PledgeFactory(campaign=campaign, amount_minor=9999)  # pending: never counts
+    campaign_set_pledge_totals(campaign_id=campaign.pk, amount_collected_minor=1, supporter_count=7)
+
+    dry = run("recount_pledges", "--dry-run")
+    campaign.refresh_from_db()
+    assert (campaign.amount_collected_minor, campaign.supporter_count) == (1, 7)
+    assert "1 campaign(s) would change" in dry
+
+    run("recount_pledges")
+
+    campaign.refresh_from_db()
+    assert (campaign.amount_collected_minor, campaign.supporter_count) == (3000, 1)
+    assert "0 campaign(s) changed" in run("recount_pledges")
+
+
+def test_sync_pledges_marks_a_failed_delayed_payment_failed(campaign, stripe_settings):
+    emu = stripe_settings
+    pledge = started_pledge(campaign)
+    emu.pay_delayed(pledge.stripe_checkout_session_id)
+    emu.settle(pledge.stripe_checkout_session_id, succeed=False)
+
+    run("sync_pledges")
+
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.FAILED
+    campaign.refresh_from_db()
+    assert campaign.amount_collected_minor == 0

@@ -1,0 +1,77 @@
+"""Production settings: `check --deploy` is clean with real values; insecure values are refused.
+
+Each case starts a fresh interpreter, since settings are read once at import.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "prod-" + "k3y-Zq8vLr2WxT9mNb4Hc7Jd1Fg6Sp0Ay5Ue" * 2,
+    "ALLOWED_HOSTS": "campaigns.example.org",
+    "SECURE_PROXY_SSL_HEADER": "true",
+}
+
+
+def manage(*args, env):
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "SECURE_SSL_REDIRECT",
+            "SECURE_HSTS_SECONDS",
+            "STRIPE_SECRET_KEY",
+            "STRIPE_LIVE_MODE",
+            "SECURE_PROXY_SSL_HEADER",
+        }
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_values():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_debug_off_without_a_secret_key_refuses_to_start():
+    env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
+
+    result = manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_a_live_stripe_key_without_live_mode_is_refused():
+    env = {**PRODUCTION, "STRIPE_SECRET_KEY": "sk_live_" + "x" * 24}
+
+    result = manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "STRIPE_LIVE_MODE" in result.stderr
+    assert "sk_live_xxxx" not in result.stderr
+
+
+def test_a_live_stripe_key_with_live_mode_is_accepted():
+    env = {**PRODUCTION, "STRIPE_SECRET_KEY": "sk_live_" + "x" * 24, "STRIPE_LIVE_MODE": "true"}
+
+    result = manage("check", env=env)
+
+    assert result.returncode == 0, result.stderr
