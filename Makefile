@@ -64,8 +64,12 @@ format: install
 bench: install
 	$(PY) bin/bench
 
+# Same production-like settings as `test`; rewrites the PNGs in docs/screenshots/ (commit them).
+screenshots: export DEBUG = false
+screenshots: export SECRET_KEY ?= insecure-key-for-the-test-suite-only
+screenshots: export SECURE_SSL_REDIRECT = false
 screenshots: install
-	$(PY) -m pytest tests/browser/test_screenshots.py -m browser -p no:randomly --screenshots
+	$(PY) -m pytest tests/browser/test_screenshots.py -m browser --screenshots
 
 # Regenerate the lock after editing pyproject.toml (needs uv: python -m pip install uv).
 lock:

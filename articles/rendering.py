@@ -31,6 +31,13 @@ SHORTCODE = re.compile(
 )
 
 
+# A shortcode line in the Markdown source; given blank lines around it so that Markdown makes it
+# a paragraph of its own even when staff typed it straight under a line of text.
+SHORTCODE_LINE = re.compile(
+    r"^[ \t]*(\[\[(?:image|read-more|take-action):[^\]\n]*\]\])[ \t]*$", re.MULTILINE
+)
+
+
 @dataclass
 class Targets:
     """The objects a body's shortcodes point at, keyed by slug."""
@@ -72,7 +79,7 @@ def fetch_targets(slugs: dict[str, set[str]]) -> Targets:
 
 def render_body(text: str, *, source_article=None) -> "RenderedBody":
     """Render an article body: sanitised Markdown, then shortcodes expanded from templates."""
-    html = str(render_markdown(text))
+    html = str(render_markdown(SHORTCODE_LINE.sub(r"\n\1\n", text or "")))
     targets = fetch_targets(shortcode_slugs(html))
     inline_campaigns: list = []
 

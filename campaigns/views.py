@@ -20,8 +20,6 @@ from core.ratelimit import is_limited
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SIGN_RATE = "10/10m"
-
 
 class CampaignListView(ListView):
     """`/take-action/`: live campaigns, optionally filtered with `?topic=<slug>`."""
@@ -105,7 +103,7 @@ def signature_sign(request, slug):
     if not campaign.is_open():
         return _not_open(request, campaign)
     key = ip_hash(request)
-    rate = getattr(settings, "CAMPAIGNS_SIGN_RATE", DEFAULT_SIGN_RATE)
+    rate = settings.CAMPAIGNS_SIGN_RATE
     if is_limited(scope="sign", key=key, rate=rate):
         response = render(request, "429.html", {"campaign": campaign}, status=429)
         response["Retry-After"] = "600"

@@ -37,6 +37,9 @@ env = environ.Env(
     STRIPE_LIVE_MODE=(bool, False),
     STRIPE_TIMEOUT=(float, 10.0),
     STRIPE_MAX_RETRIES=(int, 2),
+    # Rate limits per client (hashed IP), in core.ratelimit's "count/window" form.
+    CAMPAIGNS_SIGN_RATE=(str, "10/10m"),
+    PLEDGES_START_RATE=(str, "10/10m"),
     # Staff sessions end after this many seconds (default: 8 hours).
     SESSION_COOKIE_AGE=(int, 8 * 60 * 60),
 )
@@ -170,7 +173,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Only production collects static files (with hashed names); elsewhere WhiteNoise serves them
+# straight from the finders, so no STATIC_ROOT is needed.
+STATIC_ROOT = BASE_DIR / "staticfiles" if env("STATIC_MANIFEST") else None
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
@@ -225,6 +230,11 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 MIDDLEWARE.insert(1, "django.middleware.csp.ContentSecurityPolicyMiddleware")
+
+# Public forms: attempts allowed per hashed client IP and window, shared across app servers
+# through the cache.
+CAMPAIGNS_SIGN_RATE = env("CAMPAIGNS_SIGN_RATE")
+PLEDGES_START_RATE = env("PLEDGES_START_RATE")
 
 # Payments: test mode unless STRIPE_LIVE_MODE is set on purpose.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")

@@ -6,9 +6,7 @@ decimals), fils for KWD (three). Nothing here uses floats.
 
 from decimal import Decimal
 
-ZERO_DECIMAL = frozenset(
-    "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
-)
+ZERO_DECIMAL = frozenset("BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split())
 THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
 
@@ -27,7 +25,7 @@ def exponent(currency: str) -> int:
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
-    """Major units to minor units; raises ValueError if the amount has more decimals than allowed."""
+    """Major units to minor units; ValueError if the amount has more decimals than allowed."""
     minor = amount.scaleb(exponent(currency))
     if minor != minor.to_integral_value():
         raise ValueError(f"{amount} has more decimal places than {currency.upper()} allows.")

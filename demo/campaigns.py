@@ -199,7 +199,11 @@ def load(*, stdout, style):
             },
         )
         if spec.get("hero_alt") and not campaign.hero_image:
-            campaign.hero_image.save(f"{campaign.slug}.png", _hero_image(len(campaign.slug)))
+            # Saved through the field's storage under demo/, so `make clean` removes demo media.
+            storage = Campaign._meta.get_field("hero_image").storage
+            campaign.hero_image.name = storage.save(
+                f"demo/campaigns/{campaign.slug}.png", _hero_image(len(campaign.slug))
+            )
             campaign.hero_alt = spec["hero_alt"]
             campaign.hero_credit = "Illustration generated for the demo"
             campaign.save(update_fields=["hero_image", "hero_alt", "hero_credit"])

@@ -1,10 +1,9 @@
 """Pledge pages: the form that hands over to Stripe Checkout, and the thank-you page."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import select_template
 from django.views.decorators.http import require_http_methods
 
 from core.net import ip_hash
@@ -14,7 +13,6 @@ from pledges.forms import CONSENT_TEXT, PledgeForm
 from pledges.models import Pledge
 from pledges.stripe_gateway import PaymentGatewayError, is_live_mode
 
-PLEDGE_RATE = "10/m"
 THANKS_CHECK_RATE = "20/m"
 UNAVAILABLE = "Payments are unavailable right now, please try again in a few minutes."
 
@@ -35,11 +33,7 @@ def _render_form(request, campaign, form, *, status=200, error=""):
 
 
 def _too_many(request, campaign):
-    try:
-        template = select_template(["429.html"]).template.name
-    except TemplateDoesNotExist:
-        template = "pledges/429.html"
-    return render(request, template, _base_context(campaign), status=429)
+    return render(request, "pledges/429.html", _base_context(campaign), status=429)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -56,7 +50,7 @@ def start(request, campaign_slug):
         return _render_form(request, campaign, PledgeForm(**form_kwargs))
     if not (campaign.pledges_enabled and campaign.is_open()):
         return _render_form(request, campaign, PledgeForm(**form_kwargs), status=403)
-    if is_limited(scope="pledge", key=ip_hash(request), rate=PLEDGE_RATE):
+    if is_limited(scope="pledge", key=ip_hash(request), rate=settings.PLEDGES_START_RATE):
         return _too_many(request, campaign)
     form = PledgeForm(request.POST, **form_kwargs)
     if not form.is_valid():

@@ -1,8 +1,10 @@
 """Reads for the staff dashboard.
 
 `dashboard_campaign_stats()` runs a fixed number of queries however many campaigns, signatures
-and pledges there are: one per kind of figure, each grouped by campaign in the database
-(`values().annotate()` with filtered `Count`/`Sum`), never one per campaign or per row.
+and pledges there are: the live campaigns, then each table grouped in the database
+(`values().annotate()` with filtered `Count`/`Sum`, `TruncDate` for days): signatures and pledges
+per source (summed in Python for the totals), signatures and money per day, and one query for
+the titles of the source articles. Never one query per campaign or per row.
 """
 
 import datetime

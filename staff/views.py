@@ -39,6 +39,13 @@ def _present(stats):
     goal = campaign.money_goal_minor
     return {
         "stats": stats,
+        "figures": {
+            "signatures_confirmed": f"{stats.signatures_confirmed:,}",
+            "signatures_awaiting": f"{stats.signatures_awaiting:,}",
+            "signature_goal": f"{campaign.signature_goal:,}",
+            "pledges_paid": f"{stats.pledges_paid:,}",
+            "pledges_pending": f"{stats.pledges_pending:,}",
+        },
         "campaign": campaign,
         "money_collected": format_money(stats.money_collected_minor, currency),
         "money_goal": format_money(goal, currency) if goal else "",
@@ -52,12 +59,20 @@ def _present(stats):
             {
                 "day": day.day,
                 "signatures": day.signatures,
+                "signatures_display": f"{day.signatures:,}",
                 "money": format_money(day.money_minor, currency),
             }
             for day in stats.days
         ],
         "sources": [
-            {"row": row, "money": format_money(row.money_minor, currency)} for row in stats.sources
+            {
+                "row": row,
+                "signatures": f"{row.signatures:,}",
+                "awaiting": f"{row.awaiting:,}",
+                "pledges": f"{row.pledges:,}",
+                "money": format_money(row.money_minor, currency),
+            }
+            for row in stats.sources
         ],
         "signature_chart": bar_chart(
             chart_id=f"{campaign.pk}-signatures",

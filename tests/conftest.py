@@ -18,3 +18,9 @@ def _isolated_cache():
 def _media_in_tmp(settings, tmp_path):
     """Uploaded and generated images go to a throwaway folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hashing passwords with the production hasher is slow on purpose; tests need no such cost."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

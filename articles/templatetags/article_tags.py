@@ -20,12 +20,3 @@ def json_ld(data):
     """
     payload = json.dumps(data, cls=DjangoJSONEncoder).translate(_JSON_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))  # noqa: S308
-
-
-@register.filter
-def byline(authors):
-    """Author names joined for prose: "A", "A and B", "A, B and C"."""
-    names = [a.name for a in authors]
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"

@@ -1,6 +1,7 @@
 import pytest
 
 from articles.rendering import render_body
+from articles.templatetags.article_tags import json_ld
 from demo.factories.articles import ArticleFactory, DraftArticleFactory, ImageFactory
 
 
@@ -151,3 +152,22 @@ def test_all_targets_of_a_body_load_in_one_query_per_kind(django_assert_num_quer
     assert html.count("<figure") == 20
     assert html.count("Read more:") == 20
     assert html.count("action-card__title") == 20
+
+
+@pytest.mark.django_db
+def test_a_shortcode_typed_right_under_a_paragraph_still_expands():
+    ArticleFactory(title="Target story", slug="target")
+
+    html = html_of("A paragraph ends here.\n[[read-more:target]]\nAnd text goes on.")
+
+    assert '<a href="/news/target/">Target story</a>' in html
+    assert "A paragraph ends here." in html and "And text goes on." in html
+    assert "[[" not in html
+
+
+def test_json_ld_tag_escapes_markup_in_values():
+    html = json_ld({"headline": "</script><!-- & -->"})
+
+    assert html.startswith('<script type="application/ld+json">')
+    assert html.count("</script>") == 1
+    assert "<!--" not in html and "\\u003C/script\\u003E" in html

@@ -33,6 +33,16 @@ def pytest_addoption(parser):
     )
 
 
+def pytest_collection_modifyitems(config, items):
+    """The screenshot module runs only on request: it rewrites files under docs/screenshots/."""
+    if config.getoption("--screenshots", default=False):
+        return
+    skip = pytest.mark.skip(reason="screenshots are saved only with --screenshots")
+    for item in items:
+        if item.path == BROWSER_DIR / "test_screenshots.py":
+            item.add_marker(skip)
+
+
 def _chromium_available() -> bool:
     return os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)
 

@@ -8,12 +8,13 @@ equivalent for progress bars, and reduced motion.
 import pytest
 
 from tests.browser.support import (
+    DESKTOP,
     LEAD_ARTICLE,
     LEAD_CAMPAIGN,
     LEAD_TOPIC,
+    PHONE,
     assert_no_serious_axe_violations,
     assert_structure,
-    both_widths,
 )
 
 pytestmark = pytest.mark.browser
@@ -29,14 +30,15 @@ PAGES = {
 }
 
 
-@both_widths
 @pytest.mark.parametrize("name", PAGES)
-def test_page_passes_axe_and_the_structure_checks(page, site, width, name):
-    response = page.goto(site + PAGES[name])
+def test_page_passes_axe_and_the_structure_checks_at_both_widths(page, site, name):
+    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(viewport)
+        response = page.goto(site + PAGES[name])
 
-    assert response.status == 200, f"{name} page answered {response.status}"
-    assert_no_serious_axe_violations(page, name)
-    assert_structure(page, name)
+        assert response.status == 200, f"{name} page answered {response.status}"
+        assert_no_serious_axe_violations(page, f"{name} ({label})")
+        assert_structure(page, f"{name} ({label})")
 
 
 @pytest.mark.browser_context_args(viewport={"width": 1280, "height": 800})

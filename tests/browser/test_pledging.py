@@ -77,3 +77,28 @@ def test_a_declined_card_says_so_and_leaves_the_total_unchanged(page, site, chec
     pledge = Pledge.objects.get(email="grace@example.org")
     assert pledge.counted_at is None
     assert pledge.status != Pledge.Status.PAID
+
+
+@pytest.mark.browser_context_args(viewport={"width": 1280, "height": 800})
+def test_pledge_form_errors_are_announced_and_linked_to_their_fields(page, site):
+    page.goto(f"{site}/pledges/{LEAD_CAMPAIGN}/")
+    page.get_by_role("radio", name="Other amount").check()
+    page.get_by_role("textbox", name="Other amount").fill("0.001")
+    page.get_by_label("Email", exact=True).fill("grace@example")
+    page.get_by_role("button", name="Continue to payment").click()
+
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert_no_serious_axe_violations(page, "pledge (form with errors)")
+    for field_id in ("id_other_amount", "id_name", "id_email"):
+        field = page.locator(f"#{field_id}")
+        expect(field).to_have_attribute("aria-invalid", "true")
+        refs = (field.get_attribute("aria-describedby") or "").split()
+        missing = [ref for ref in refs if page.locator(f"#{ref}").count() == 0]
+        assert missing == [], f"#{field_id} is described by ids that do not exist: {missing}"
+        texts = [page.locator(f"#{ref}").inner_text() for ref in refs]
+        error = page.locator(f"#{field_id}").locator("xpath=..").locator("ul, .errorlist")
+        assert error.count() >= 1, f"#{field_id} shows no error message"
+        assert any(error.first.inner_text().strip() in text for text in texts), (
+            f"#{field_id}: its error is not linked with aria-describedby ({refs})"
+        )
+    assert not Pledge.objects.filter(email__startswith="grace@").exists()

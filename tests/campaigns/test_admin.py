@@ -162,3 +162,38 @@ def test_erasing_a_supporter_from_the_admin_needs_the_permission(client, campaig
     entries = LogEntry.objects.filter(change_message="Erased the supporter's personal data.")
     assert entries.count() == 2
     assert all("Zed" not in e.object_repr for e in entries)
+
+
+def test_staff_can_create_a_campaign_with_partners_and_amounts_in_the_admin(admin_client):
+    url = reverse("admin:campaigns_campaign_add")
+    assert admin_client.get(url).status_code == 200
+    data = {
+        "title": "New campaign", "slug": "new-campaign", "ask": "Do it.", "status": "draft",
+        "signature_goal": "100", "requires_confirmation": "on", "pledges_enabled": "on",
+        "currency": "USD", "money_goal_minor": "100000",
+        "partners-TOTAL_FORMS": "1", "partners-INITIAL_FORMS": "0",
+        "partners-0-name": "Helpers United", "partners-0-position": "0",
+        "suggested_amounts-TOTAL_FORMS": "1", "suggested_amounts-INITIAL_FORMS": "0",
+        "suggested_amounts-0-amount_minor": "2500", "suggested_amounts-0-position": "0",
+    }  # fmt: skip
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    campaign = Campaign.objects.get(slug="new-campaign")
+    assert [p.name for p in campaign.partners.all()] == ["Helpers United"]
+    assert [a.amount_minor for a in campaign.suggested_amounts.all()] == [2500]
+    assert campaign.signature_count == 0
+
+
+def test_view_on_site_opens_the_preview_for_a_draft():
+    from django.contrib.admin.sites import site
+
+    from campaigns.admin import CampaignAdmin
+
+    draft = CampaignFactory(status=Campaign.Status.DRAFT)
+    live = CampaignFactory()
+    model_admin = CampaignAdmin(Campaign, site)
+
+    assert model_admin.get_view_on_site_url(draft) == f"/take-action/preview/{draft.pk}/"
+    assert model_admin.get_view_on_site_url(live).startswith("/admin/r/")  # The shortcut view.

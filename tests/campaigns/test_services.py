@@ -150,7 +150,7 @@ def test_a_campaign_that_is_not_open_refuses_signatures(sign_kwargs, changes):
 def test_a_failed_send_keeps_the_signature_logs_without_the_address_and_can_be_retried(
     campaign, sign_kwargs, settings, caplog, django_capture_on_commit_callbacks
 ):
-    settings.EMAIL_BACKEND = "tests.campaigns.failing_email.FailingBackend"
+    settings.MAILERS = {"default": {"BACKEND": "tests.campaigns.failing_email.FailingBackend"}}
     with caplog.at_level(logging.ERROR, logger="campaigns.services"):
         with django_capture_on_commit_callbacks(execute=True):
             signature = services.signature_create(campaign=campaign, **sign_kwargs).signature
@@ -160,7 +160,7 @@ def test_a_failed_send_keeps_the_signature_logs_without_the_address_and_can_be_r
     assert "failed" in caplog.text
     assert "ana@example.org" not in caplog.text
 
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     assert services.signature_send_confirmation(signature_id=signature.pk, force=True) is True
     signature.refresh_from_db()
     assert signature.confirmation_sent_at is not None

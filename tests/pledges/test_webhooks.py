@@ -178,7 +178,7 @@ def test_the_receipt_is_emailed_once_after_payment_is_confirmed(
 def test_a_failed_receipt_send_is_logged_without_the_email_address(
     post_event, pledge, settings, django_capture_on_commit_callbacks, caplog
 ):
-    settings.EMAIL_BACKEND = "tests.pledges.broken_mail.BrokenBackend"
+    settings.MAILERS = {"default": {"BACKEND": "tests.pledges.broken_mail.BrokenBackend"}}
 
     with django_capture_on_commit_callbacks(execute=True):
         response = post_event(paid_event(pledge))

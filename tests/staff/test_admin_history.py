@@ -77,3 +77,15 @@ def test_exporting_pledges_is_logged(client, finance):
     response = _post_action(client, "pledges/pledge", "export_csv", [paid.pk])
     b"".join(response.streaming_content)
     assert LogEntry.objects.filter(user=finance).exists()
+
+
+def test_publishing_an_article_from_the_list_is_logged(client, editor):
+    from articles.models import Article
+
+    article = Article.objects.create(title="Story", slug="story", body="Text.")
+    client.force_login(editor)
+    _post_action(client, "articles/article", "publish", [article.pk])
+    article.refresh_from_db()
+    assert article.status == Article.Status.PUBLISHED
+    entry = _entries(Article, article).get()
+    assert (entry.user, entry.action_flag) == (editor, CHANGE)

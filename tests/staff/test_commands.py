@@ -152,3 +152,14 @@ def test_erase_supporter_refuses_something_that_is_not_an_email(db):
 def test_masked_emails_keep_only_first_letters():
     assert mask_email("jane.doe@example.org") == "j***@e***.org"
     assert mask_email("x@localhost") == "x***@l***"
+
+
+def test_erase_supporter_erases_nothing_if_the_pledge_side_fails(supporter, monkeypatch):
+    def fail(*, email):
+        raise RuntimeError("pledges unavailable")
+
+    monkeypatch.setattr("pledges.services.pledge_erase_for_email", fail)
+    with pytest.raises(RuntimeError):
+        erase("jane.doe@example.org")
+    # One transaction: the signatures erased before the failure are restored.
+    assert Signature.objects.filter(email_normalized="jane.doe@example.org").count() == 2

@@ -7,8 +7,10 @@ the articles, campaigns and pledges engineers; a failing assertion here names th
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Article, Author, Tag
+from campaigns.models import Campaign
 from core.models import Topic
 from pledges.models import Pledge, StripeEvent
 from tests.staff.conftest import make_campaign, pledge, sign
@@ -184,9 +186,10 @@ def test_an_editor_can_find_campaigns_to_link_from_an_article(client, editor):
     """The article form's campaign picker works for editors.
 
     articles/admin.py makes `campaigns` an autocomplete field; Django's autocomplete view asks
-    for view permission on Campaign, which Editors do not have (they must not see the
-    dashboard). Fix in articles/admin.py: use `filter_horizontal` (or a plain select) for
-    `campaigns`, not autocomplete.
+    for view permission on Campaign, which Editors do not have (they must not see campaign
+    admin pages or the dashboard), so the picker answers 403. Fix in articles/admin.py: add
+    `filter_horizontal = ["campaigns"]` and, in `get_autocomplete_fields`, append "campaigns"
+    only when `campaign_admin.has_view_permission(request)`.
     """
     campaign = make_campaign(title="Reunite families")
     client.force_login(editor)
@@ -387,3 +390,45 @@ def test_nobody_can_edit_a_paid_amount_not_even_a_superuser(client, make_staff, 
     page = client.get(f"/admin/pledges/pledge/{paid.pk}/change/")
     assert page.status_code == 200
     assert 'name="amount_minor"' not in page.text
+
+
+# --- Editorial workflow: preview, schedule, view on site -----------------------------------
+
+
+def test_an_editor_previews_a_draft_article_that_readers_cannot_see(client, editor):
+    draft = Article.objects.create(title="Draft story", slug="draft-story", body="Text.")
+    client.force_login(editor)
+    change = client.get(f"/admin/articles/article/{draft.pk}/change/")
+    preview_url = reverse("articles:preview", kwargs={"pk": draft.pk})
+    assert preview_url in change.text, "The article change page links to its preview."
+    assert 'name="published_at_0"' in change.text, "Scheduling: a publication time field."
+    assert client.get(preview_url).status_code == 200
+    client.logout()
+    assert client.get(preview_url).status_code in (302, 404)
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_a_campaigner_previews_a_draft_campaign_and_views_a_live_one_on_site(client, campaigner):
+    draft = make_campaign(status=Campaign.Status.DRAFT)
+    live = make_campaign()
+    client.force_login(campaigner)
+    preview_url = reverse("campaigns:preview", kwargs={"pk": draft.pk})
+    assert preview_url in client.get(f"/admin/campaigns/campaign/{draft.pk}/change/").text
+    assert client.get(preview_url).status_code == 200
+    live_page = client.get(f"/admin/campaigns/campaign/{live.pk}/change/")
+    assert "View on site" in live_page.text
+    client.logout()
+    assert client.get(preview_url).status_code in (302, 404)
+
+
+def test_a_published_article_has_a_view_on_site_link(client, editor):
+    article = Article.objects.create(
+        title="Live story",
+        slug="live-story",
+        body="Text.",
+        status=Article.Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    client.force_login(editor)
+    page = client.get(f"/admin/articles/article/{article.pk}/change/")
+    assert "View on site" in page.text
