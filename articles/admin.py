@@ -41,6 +41,7 @@ class ArticleAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["hero_image", "authors", "tags", "related"]
+    filter_horizontal = ["campaigns"]
     actions = ["publish", "unpublish"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "standfirst", "body"]}),
@@ -59,7 +60,9 @@ class ArticleAdmin(admin.ModelAdmin):
             campaign_admin = self.admin_site.get_model_admin(Campaign)
         except NotRegistered:
             return fields
-        if campaign_admin.search_fields:
+        # Autocomplete asks the campaign admin, which answers only staff who may view
+        # campaigns; everyone else picks from the plain list (`filter_horizontal`).
+        if campaign_admin.search_fields and campaign_admin.has_view_permission(request):
             fields.append("campaigns")
         return fields
 
