@@ -1,18 +1,15 @@
 """Staff tools for campaigns and signatures. Every change goes through `campaigns.services`."""
 
-import csv
-
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.http import StreamingHttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django_countries.filters import CountryFilter
 
 from campaigns import services
 from campaigns.forms import CampaignAdminForm
 from campaigns.models import Campaign, Partner, Signature, SuggestedAmount
+from core.exports import csv_cell, csv_response, log_export
 from core.money import format_money
 
 EXPORT_CHUNK_SIZE = 2000
@@ -33,7 +30,6 @@ EXPORT_COLUMNS = [
     "source_article_id",
     "erased",
 ]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class PartnerInline(admin.TabularInline):
@@ -161,28 +157,11 @@ class ConfirmedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class _Echo:
-    """A write-only file: csv.writer hands each row straight back to the response."""
-
-    def write(self, value):
-        return value
-
-
-def _cell(value):
-    """A CSV cell a spreadsheet will not run as a formula."""
-    if value is None:
-        return ""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def signature_csv_rows(queryset):
-    """Yield CSV lines for `queryset`, reading rows in chunks (never the whole table at once).
+    """Yield CSV rows for `queryset`, reading rows in chunks (never the whole table at once).
 
     The email is included only for supporters who asked for updates.
     """
-    writer = csv.writer(_Echo())
-    yield writer.writerow(EXPORT_COLUMNS)
     rows = queryset.order_by("pk").values_list(
         "pk",
         "campaign__slug",
@@ -203,21 +182,21 @@ def signature_csv_rows(queryset):
     for row in rows.iterator(chunk_size=EXPORT_CHUNK_SIZE):
         (pk, slug, first, last, email, country, postal, public, updates, *rest) = row
         confirmed, created, source, utm, article_id, erased_at = rest
-        yield writer.writerow(
+        yield (
             [
                 pk,
                 slug,
-                _cell(first),
-                _cell(last),
-                _cell(email) if updates else "",
+                csv_cell(first),
+                csv_cell(last),
+                csv_cell(email) if updates else "",
                 country,
-                _cell(postal),
+                csv_cell(postal),
                 public,
                 updates,
-                _cell(confirmed),
-                _cell(created),
-                _cell(source),
-                _cell(";".join(f"{k}={v}" for k, v in sorted((utm or {}).items()))),
+                csv_cell(confirmed),
+                csv_cell(created),
+                csv_cell(source),
+                csv_cell(";".join(f"{k}={v}" for k, v in sorted((utm or {}).items()))),
                 article_id or "",
                 "yes" if erased_at else "",
             ]
@@ -297,18 +276,16 @@ class SignatureAdmin(admin.ModelAdmin):
     )
     def export_csv(self, request, queryset):
         campaign_ids = list(queryset.order_by().values_list("campaign_id", flat=True).distinct())
-        LogEntry.objects.log_actions(
-            user_id=request.user.pk,
-            queryset=Campaign.objects.filter(pk__in=campaign_ids),
-            action_flag=CHANGE,
-            change_message="Exported signatures as CSV.",
+        log_export(
+            user=request.user,
+            objects=Campaign.objects.filter(pk__in=campaign_ids),
+            message="Exported signatures as CSV.",
         )
-        response = StreamingHttpResponse(
-            signature_csv_rows(queryset), content_type="text/csv; charset=utf-8"
+        return csv_response(
+            header=EXPORT_COLUMNS,
+            rows=signature_csv_rows(queryset),
+            filename_prefix="signatures",
         )
-        stamp = timezone.now().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="signatures-{stamp}.csv"'
-        return response
 
     @admin.action(description="Erase these supporters on every campaign", permissions=["erase"])
     def erase_supporters(self, request, queryset):

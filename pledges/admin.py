@@ -1,16 +1,14 @@
 """Finance staff's view of pledges: read-only money, Stripe links, CSV export, refunds."""
 
-import csv
 from datetime import timedelta
 
 from django.contrib import admin, messages
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import ValidationError
-from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from campaigns.models import Campaign
+from core.exports import csv_cell, csv_response, log_export
 from core.money import format_money
 from pledges import selectors, services
 from pledges.models import Pledge, StripeEvent
@@ -40,13 +38,6 @@ class PendingOverAnHourFilter(admin.SimpleListFilter):
         return queryset
 
 
-class Echo:
-    """A file-like object whose write returns the line, for streaming csv rows."""
-
-    def write(self, value):
-        return value
-
-
 CSV_HEADER = [
     "pledge_id",
     "created_at",
@@ -68,37 +59,31 @@ CSV_HEADER = [
 ]
 
 
-def _csv_rows(queryset):
-    writer = csv.writer(Echo())
-    yield writer.writerow(CSV_HEADER)
-    for pledge in queryset.select_related("campaign").iterator(chunk_size=500):
-        yield writer.writerow(
+def pledge_csv_rows(queryset):
+    """Yield CSV rows for `queryset`, read in chunks; emails only where updates were asked for."""
+    for pledge in queryset.select_related("campaign").order_by("pk").iterator(chunk_size=2000):
+        yield (
             [
                 pledge.pk,
-                pledge.created_at.isoformat(),
-                pledge.paid_at.isoformat() if pledge.paid_at else "",
+                csv_cell(pledge.created_at),
+                csv_cell(pledge.paid_at),
                 pledge.campaign.slug,
                 pledge.status,
                 format_money(pledge.amount_minor, pledge.currency),
                 pledge.currency,
                 pledge.amount_minor,
                 pledge.amount_refunded_minor,
-                _safe_cell(pledge.name),
+                csv_cell(pledge.name),
                 # Only supporters who asked for updates may be contacted from an export.
                 pledge.email if pledge.wants_updates else "",
                 pledge.is_anonymous,
                 pledge.wants_updates,
-                _safe_cell(pledge.public_message),
+                csv_cell(pledge.public_message),
                 pledge.stripe_checkout_session_id or "",
                 pledge.stripe_payment_intent_id,
                 pledge.needs_review,
             ]
         )
-
-
-def _safe_cell(value: str) -> str:
-    """Stop spreadsheet formula injection from supporter-typed text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @admin.register(Pledge)
@@ -246,16 +231,14 @@ class PledgeAdmin(admin.ModelAdmin):
     def export_csv(self, request, queryset):
         # Exporting personal data leaves a trace in the admin history, on each campaign.
         campaign_ids = list(queryset.order_by().values_list("campaign_id", flat=True).distinct())
-        LogEntry.objects.log_actions(
-            user_id=request.user.pk,
-            queryset=Campaign.objects.filter(pk__in=campaign_ids),
-            action_flag=CHANGE,
-            change_message="Exported pledges as CSV.",
+        log_export(
+            user=request.user,
+            objects=Campaign.objects.filter(pk__in=campaign_ids),
+            message="Exported pledges as CSV.",
         )
-        response = StreamingHttpResponse(_csv_rows(queryset), content_type="text/csv")
-        stamp = timezone.now().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="pledges-{stamp}.csv"'
-        return response
+        return csv_response(
+            header=CSV_HEADER, rows=pledge_csv_rows(queryset), filename_prefix="pledges"
+        )
 
     @admin.action(
         description="Refund selected pledges in full (through Stripe)", permissions=["refund"]

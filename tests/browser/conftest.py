@@ -12,13 +12,27 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import io  # noqa: E402
 import shutil  # noqa: E402
+import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from django.conf import settings as django_settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from stripe_emulator.server import StripeEmulator  # noqa: E402
 from tests.fixtures.stripe import EMULATOR_SECRET_KEY, EMULATOR_WEBHOOK_SECRET  # noqa: E402
+
+# On SQLite, Django's test database is in memory and the live server's threads then share the test
+# thread's single connection: a Stripe webhook arriving while the thank-you page writes fails
+# with "database table is locked". A file database gives each thread its own connection and the
+# busy timeout from settings, as in development. (PostgreSQL, as in CI, needs nothing.)
+_default_db = django_settings.DATABASES["default"]
+if _default_db["ENGINE"] == "django.db.backends.sqlite3" and not _default_db.get("TEST", {}).get(
+    "NAME"
+):
+    _default_db.setdefault("TEST", {})["NAME"] = os.path.join(
+        tempfile.gettempdir(), f"browser-tests-{os.getpid()}.sqlite3"
+    )
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 BROWSER_DIR = Path(__file__).resolve().parent
