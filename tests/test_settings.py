@@ -23,6 +23,8 @@ PRODUCTION = {
 INHERITED_EXCLUDED = {
     "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
     "SECURE_PROXY_SSL_HEADER", "STRIPE_SECRET_KEY", "STRIPE_LIVE_MODE", "EMAIL_URL",
+    # Set by the browser tests' conftest for this process only; never in a deployment.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }  # fmt: skip
 
 

@@ -2,6 +2,10 @@
 
 Every test here is marked `browser`. Without Chromium they are skipped with the reason (shown by
 `-ra` in `make test`); with `REQUIRE_BROWSER=1` (CI) a missing Chromium fails them instead.
+
+Tests run with DEBUG off, so session and CSRF cookies are `Secure`. Chromium treats
+http://localhost as a secure context and keeps them (checked: the admin login and every form post
+work), so no setting is relaxed for these tests. The live server answers on `localhost`.
 """
 
 import os

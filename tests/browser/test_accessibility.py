@@ -15,7 +15,21 @@ from tests.browser.support import (
     PHONE,
     assert_no_serious_axe_violations,
     assert_structure,
+    tab_to,
 )
+
+FOCUS_STYLE = """() => { const el = document.activeElement, s = getComputedStyle(el);
+    return {visible: el.matches(':focus-visible'), outline: s.outlineStyle,
+            width: parseFloat(s.outlineWidth), shadow: s.boxShadow}; }"""
+
+
+def assert_focus_indicator(page, what: str) -> None:
+    style = page.evaluate(FOCUS_STYLE)
+    assert style["visible"], f"{what} does not match :focus-visible"
+    assert (style["outline"] != "none" and style["width"] >= 2) or style["shadow"] != "none", (
+        f"{what} shows no focus indicator when reached with the keyboard ({style})"
+    )
+
 
 pytestmark = pytest.mark.browser
 
@@ -58,15 +72,22 @@ def test_keyboard_focus_is_visible_on_links(page, site, name):
     else:
         pytest.fail(f"{name}: no link inside <main> is reachable with Tab")
 
-    style = page.evaluate(
-        """() => { const el = document.activeElement, s = getComputedStyle(el);
-                   return {visible: el.matches(':focus-visible'), outline: s.outlineStyle,
-                           width: parseFloat(s.outlineWidth), shadow: s.boxShadow}; }"""
-    )
-    assert style["visible"], f"{name}: the focused link does not match :focus-visible"
-    assert (style["outline"] != "none" and style["width"] >= 2) or style["shadow"] != "none", (
-        f"{name}: a keyboard-focused link shows no focus indicator ({style})"
-    )
+    assert_focus_indicator(page, f"{name}: a link in the content")
+
+
+@pytest.mark.browser_context_args(viewport={"width": 1280, "height": 800})
+def test_keyboard_focus_is_visible_on_the_sign_form_controls(page, site):
+    page.goto(site + PAGES["campaign"])
+
+    for name, kind in (
+        ("first_name", "text field"),
+        ("country", "select"),
+        ("show_publicly", "checkbox"),
+    ):
+        tab_to(page, lambda f, name=name: f["name"] == name, what=f"the {name} {kind}")
+        assert_focus_indicator(page, f"campaign: the {name} {kind}")
+    tab_to(page, lambda f: f["tag"] == "button", what="the sign button")
+    assert_focus_indicator(page, "campaign: the sign button")
 
 
 @pytest.mark.browser_context_args(viewport={"width": 1280, "height": 800})

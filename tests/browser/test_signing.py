@@ -53,6 +53,8 @@ def test_supporter_signs_with_the_keyboard_confirms_from_the_email_and_is_counte
     signature = Signature.objects.get(email="ada@example.org")
     assert (signature.country.code, signature.show_publicly) == ("GB", True)
     assert signature.confirmed_at is None
+    page.goto(campaign_url)
+    assert signature_count_shown(page) == before, "counted before it was confirmed"
 
     # The live server runs in this process, so its emails land in this outbox.
     sent = [m for m in mail.outbox if "ada@example.org" in m.to]
