@@ -5,7 +5,11 @@ The hand checks cover what axe cannot judge: one h1 and headings in order, visib
 equivalent for progress bars, and reduced motion.
 """
 
+import re
+
 import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from tests.browser.support import (
     DESKTOP,
@@ -53,6 +57,19 @@ def test_page_passes_axe_and_the_structure_checks_at_both_widths(page, site, nam
         assert response.status == 200, f"{name} page answered {response.status}"
         assert_no_serious_axe_violations(page, f"{name} ({label})")
         assert_structure(page, f"{name} ({label})")
+
+
+@pytest.mark.browser_context_args(viewport={"width": 1280, "height": 800})
+def test_staff_dashboard_passes_axe_and_the_structure_checks(page, site):
+    get_user_model().objects.create_superuser("editor", "editor@example.org", "x-long-pw-1234")
+    page.goto(f"{site}/admin/login/?next=/admin/dashboard/")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("x-long-pw-1234")
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page).to_have_url(re.compile(r"/admin/dashboard/$"))
+    assert_no_serious_axe_violations(page, "staff dashboard")
+    assert_structure(page, "staff dashboard")
 
 
 @pytest.mark.browser_context_args(viewport={"width": 1280, "height": 800})
@@ -141,3 +158,18 @@ def test_reduced_motion_turns_off_animation_and_transitions(page, site, name):
            }).map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''))"""
     )
     assert moving == [], f"{name}: still animated with prefers-reduced-motion: {moving[:10]}"
+
+
+@pytest.mark.browser_context_args(viewport={"width": 390, "height": 844})
+def test_reduced_motion_also_stops_motion_a_new_component_would_add(page, site):
+    page.goto(site + PAGES["campaign"])
+    probe = """() => { const el = document.createElement('div');
+        el.style.transition = 'opacity 1s'; el.style.animation = 'spin 1s infinite';
+        document.querySelector('main').append(el);
+        const s = getComputedStyle(el), result = [s.transitionDuration, s.animationName];
+        el.remove(); return result; }"""
+
+    page.emulate_media(reduced_motion="no-preference")
+    assert page.evaluate(probe) == ["1s", "spin"]  # The probe does move without the preference.
+    page.emulate_media(reduced_motion="reduce")
+    assert page.evaluate(probe) == ["0s", "none"], "site.css lets motion through reduced-motion"

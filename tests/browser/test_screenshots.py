@@ -4,11 +4,13 @@ Run with `make screenshots` (pytest ... --screenshots); skipped otherwise. The f
 docs/screenshots/ are named `<page>-<phone|desktop>.png` and are committed.
 """
 
+import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from tests.browser.support import DESKTOP, LEAD_ARTICLE, LEAD_CAMPAIGN, PHONE
 
@@ -54,9 +56,11 @@ def test_screenshot(page, site, name):
         page.get_by_label("Username").fill("editor")
         page.get_by_label("Password").fill("x-long-pw-12")
         page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(re.compile(r"/admin/$"))
 
     response = page.goto(site + PAGES[name])
 
     assert response.status == 200, f"{name} answered {response.status}"
+    assert response.url == site + PAGES[name], f"{name} was redirected to {response.url}"
     for path in save_both_widths(page, name):
         assert path.stat().st_size > 5_000, f"{path.name} looks empty"
