@@ -52,10 +52,11 @@ if env_file.exists():
 DEBUG = env("DEBUG")
 
 SECRET_KEY = env("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"  # noqa: S105
+# With DEBUG off and no SECRET_KEY, commands that sign nothing (makemigrations, shell) still
+# run, but no server does: config/wsgi.py and asgi.py refuse to start (runserver uses wsgi.py
+# too) and `check --deploy` fails (core/checks.py).
 
 ALLOWED_HOSTS = env("ALLOWED_HOSTS") or (["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")

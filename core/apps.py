@@ -5,3 +5,6 @@ class CoreConfig(AppConfig):
     """Site-wide plumbing the three product apps share: safe Markdown, rate limits, health."""
 
     name = "core"
+
+    def ready(self):
+        from core import checks  # noqa: F401 - registers the system checks.

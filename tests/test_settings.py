@@ -47,10 +47,10 @@ def test_check_deploy_is_clean_with_production_values():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_debug_off_without_a_secret_key_refuses_to_start():
+def test_debug_off_without_a_secret_key_fails_the_deploy_check():
     env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
 
-    result = manage("check", env=env)
+    result = manage("check", "--deploy", env=env)
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
@@ -72,3 +72,28 @@ def test_a_live_stripe_key_with_live_mode_is_accepted():
     result = manage("check", env=env)
 
     assert result.returncode == 0, result.stderr
+
+
+def test_debug_off_without_a_secret_key_still_runs_commands_that_sign_nothing():
+    env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
+
+    result = manage("makemigrations", "--check", "--dry-run", env=env)
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_wsgi_server_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
+    clean = {k: v for k, v in os.environ.items() if k not in INHERITED_EXCLUDED}
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
