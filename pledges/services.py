@@ -123,7 +123,7 @@ def pledge_start_checkout(*, pledge: Pledge) -> str:
             client_reference_id=str(pledge.id),
             metadata={"pledge_id": str(pledge.id), "campaign": campaign.slug},
             success_url=f"{settings.SITE_URL}{thanks_path}?session_id={{CHECKOUT_SESSION_ID}}",
-            cancel_url=f"{settings.SITE_URL}{campaign.get_absolute_url()}",
+            cancel_url=f"{settings.SITE_URL}{campaign.get_absolute_url()}?pledge=cancelled",
         )
     except PaymentGatewayError as error:
         Pledge.objects.filter(pk=pledge.pk).update(

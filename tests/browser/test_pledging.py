@@ -76,7 +76,8 @@ def test_a_declined_card_says_so_and_leaves_the_total_unchanged(page, site, chec
     expect(page.get_by_role("alert")).to_contain_text("declined")
     page.get_by_role("button", name="Cancel").click()
 
-    expect(page).to_have_url(re.compile(rf"/take-action/{LEAD_CAMPAIGN}/$"))
+    expect(page).to_have_url(re.compile(rf"/take-action/{LEAD_CAMPAIGN}/\?pledge=cancelled$"))
+    expect(page.get_by_role("status").filter(has_text="nothing was charged")).to_be_visible()
     assert money_raised_shown(page) == before
     campaign.refresh_from_db()
     assert campaign.amount_collected_minor == collected
