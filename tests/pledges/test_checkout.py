@@ -89,7 +89,9 @@ def test_the_checkout_session_carries_what_refunds_and_the_success_page_need(
     assert session["success_url"] == (
         f"http://testserver/pledges/thanks/{pledge.pk}/?session_id={{CHECKOUT_SESSION_ID}}"
     )
-    assert session["cancel_url"] == f"http://testserver{campaign.get_absolute_url()}?pledge=cancelled"
+    assert (
+        session["cancel_url"] == f"http://testserver{campaign.get_absolute_url()}?pledge=cancelled"
+    )
 
 
 def test_starting_checkout_twice_for_one_pledge_returns_the_same_session(campaign, stripe_settings):
