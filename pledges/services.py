@@ -483,6 +483,27 @@ def pledges_to_sync(*, older_than_minutes: int = 0):
     ).order_by("created_at")
 
 
+ABANDONED_AFTER = timedelta(hours=24)
+
+
+def pledge_expire_abandoned(*, dry_run: bool = False) -> int:
+    """Expire pending pledges that never reached Stripe and were left for a day.
+
+    Only pledges without a Checkout Session qualify (Stripe was down when the supporter tried,
+    and they did not try again): nothing can pay them, and a session, once created, expires
+    on Stripe's side within 24 hours anyway. A conditional UPDATE, so it is safe to run while
+    the supporter retries. Returns how many were (or, with `dry_run`, would be) expired.
+    """
+    abandoned = Pledge.objects.filter(
+        status=Status.PENDING,
+        stripe_checkout_session_id__isnull=True,
+        created_at__lte=timezone.now() - ABANDONED_AFTER,
+    )
+    if dry_run:
+        return abandoned.count()
+    return abandoned.update(status=Status.EXPIRED, updated_at=timezone.now())
+
+
 # --- Email ---------------------------------------------------------------------------------
 
 

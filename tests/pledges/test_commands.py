@@ -126,3 +126,23 @@ def test_sync_pledges_marks_a_failed_delayed_payment_failed(campaign, stripe_set
     assert pledge.status == Pledge.Status.FAILED
     campaign.refresh_from_db()
     assert campaign.amount_collected_minor == 0
+
+
+def test_sync_pledges_expires_pledges_left_a_day_without_a_checkout(campaign, stripe_settings):
+    abandoned = PledgeFactory(campaign=campaign, stripe_checkout_session_id=None)
+    fresh = PledgeFactory(campaign=campaign, stripe_checkout_session_id=None)
+    Pledge.objects.filter(pk=abandoned.pk).update(created_at=timezone.now() - timedelta(hours=25))
+
+    dry = run("sync_pledges", "--dry-run")
+    abandoned.refresh_from_db()
+    assert "1 abandoned without a checkout expired" in dry
+    assert abandoned.status == Pledge.Status.PENDING
+
+    out = run("sync_pledges")
+
+    abandoned.refresh_from_db()
+    fresh.refresh_from_db()
+    assert "1 abandoned without a checkout expired" in out
+    assert abandoned.status == Pledge.Status.EXPIRED
+    assert fresh.status == Pledge.Status.PENDING
+    assert run("sync_pledges").count("0 abandoned") == 1

@@ -2,7 +2,8 @@
 
 Asks Stripe for the Checkout Session of every pending or processing pledge and applies what it
 says through the same services as the webhook (`pledge_sync`), so running it again, or while
-webhooks arrive, changes nothing twice.
+webhooks arrive, changes nothing twice. Pending pledges that never got a Checkout Session
+(Stripe was down) and were left for a day are marked expired.
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -51,7 +52,11 @@ class Command(BaseCommand):
             if pledge.status != before:
                 changed += 1
                 self.stdout.write(f"{pledge.pk}: {before} -> {pledge.status}")
-        summary = f"Checked {checked} pledge(s); {changed} changed; {failed} could not be checked."
+        abandoned = services.pledge_expire_abandoned(dry_run=options["dry_run"])
+        summary = (
+            f"Checked {checked} pledge(s); {changed} changed; {failed} could not be checked; "
+            f"{abandoned} abandoned without a checkout expired."
+        )
         if options["dry_run"]:
             summary += " (dry run: nothing changed)"
         self.stdout.write(self.style.SUCCESS(summary))
