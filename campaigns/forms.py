@@ -37,6 +37,12 @@ def tracking_value(value) -> str:
     return value[:TRACKING_MAX_LENGTH]
 
 
+class CountrySelect(forms.Select):
+    """A plain <select> whose ~250 options render in one template, not one include each."""
+
+    template_name = "campaigns/widgets/country_select.html"
+
+
 class SignatureForm(forms.Form):
     """A supporter's signature, plus where they came from (hidden fields from the querystring)."""
 
@@ -68,7 +74,7 @@ class SignatureForm(forms.Form):
     )
     country = LazyTypedChoiceField(
         choices=[("", "Choose your country")] + list(countries),
-        widget=forms.Select(attrs={"autocomplete": "country"}),
+        widget=CountrySelect(attrs={"autocomplete": "country"}),
         error_messages={
             "required": "Choose your country.",
             "invalid_choice": "Choose a country from the list.",

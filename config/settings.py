@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.postgres",
+    "django.forms",
     "django_countries",
     "axes",
     "core",
@@ -114,6 +115,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widget templates resolve through TEMPLATES, so the project's templates/ can hold some.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env("CONN_MAX_AGE")
