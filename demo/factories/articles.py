@@ -58,7 +58,8 @@ class ArticleFactory(factory.django.DjangoModelFactory):
 
     title = factory.Sequence(lambda n: f"Article number {n}")
     slug = factory.LazyAttributeSequence(lambda o, n: f"{slugify(o.title)[:180]}-{n}")
-    standfirst = factory.Faker("sentence")
+    # Fixed words, not Faker's: a random English sentence can match a search test's query.
+    standfirst = factory.Sequence(lambda n: f"Summary of article number {n}.")
     body = "A first paragraph.\n\nA second paragraph."
     topic = factory.SubFactory(TopicFactory)
     status = Article.Status.PUBLISHED
