@@ -15,9 +15,14 @@ from pledges.models import Pledge, StripeEvent
 from pledges.stripe_gateway import PaymentGatewayError, is_live_mode
 
 
-def _dashboard_url(path: str) -> str:
+def _dashboard_link(kind: str, stripe_id: str):
+    """A link to `stripe_id` in Stripe's dashboard (its test-mode half unless live), or a dash."""
+    if not stripe_id:
+        return "—"
     prefix = "https://dashboard.stripe.com/" + ("" if is_live_mode() else "test/")
-    return prefix + path
+    return format_html(
+        '<a href="{}" rel="noopener noreferrer">{}</a>', prefix + kind + stripe_id, stripe_id
+    )
 
 
 class PendingOverAnHourFilter(admin.SimpleListFilter):
@@ -209,23 +214,11 @@ class PledgeAdmin(admin.ModelAdmin):
 
     @admin.display(description="Stripe payment")
     def payment_link(self, pledge):
-        if not pledge.stripe_payment_intent_id:
-            return "—"
-        return format_html(
-            '<a href="{}" rel="noopener noreferrer">{}</a>',
-            _dashboard_url(f"payments/{pledge.stripe_payment_intent_id}"),
-            pledge.stripe_payment_intent_id,
-        )
+        return _dashboard_link("payments/", pledge.stripe_payment_intent_id)
 
     @admin.display(description="Stripe checkout session")
     def checkout_session_link(self, pledge):
-        if not pledge.stripe_checkout_session_id:
-            return "—"
-        return format_html(
-            '<a href="{}" rel="noopener noreferrer">{}</a>',
-            _dashboard_url(f"checkout/sessions/{pledge.stripe_checkout_session_id}"),
-            pledge.stripe_checkout_session_id,
-        )
+        return _dashboard_link("checkout/sessions/", pledge.stripe_checkout_session_id)
 
     @admin.action(description="Export selected pledges as CSV", permissions=["export"])
     def export_csv(self, request, queryset):
