@@ -8,6 +8,7 @@ from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from campaigns.models import Campaign
+from core.forms import honeypot_field
 
 # The exact wording shown next to the form; stored with every signature (`consent_text`).
 CONSENT_TEXT = (
@@ -99,11 +100,7 @@ class SignatureForm(forms.Form):
     wants_updates = forms.BooleanField(label=UPDATES_TEXT, required=False)
 
     # Bots fill every field; people never see this one (hidden by CSS, aria-hidden, no tab stop).
-    website = forms.CharField(
-        label="Leave this empty",
-        required=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
+    website = honeypot_field()
 
     # Where the supporter came from, passed through from the campaign page's querystring.
     source = forms.CharField(required=False, widget=forms.HiddenInput)

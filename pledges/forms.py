@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.forms import honeypot_field
 from core.money import exponent, format_money, to_minor
 
 # ASCII digits only: `\d` would also take full-width and other Unicode digits.
@@ -82,11 +83,7 @@ class PledgeForm(forms.Form):
     # Identifies this form submission, so posting it twice makes one pledge (see pledge_create).
     form_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
     # Honeypot: hidden from people (CSS and aria-hidden); bots that fill every field trip it.
-    website = forms.CharField(
-        label="Leave this field empty",
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
+    website = honeypot_field()
 
     def __init__(self, *args, campaign, suggested_amounts=(), **kwargs):
         super().__init__(*args, **kwargs)
