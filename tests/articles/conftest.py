@@ -42,9 +42,3 @@ def article(topic):
             title="Hero", slug="hero", alt_text="Two children holding hands", credit="Getty Images"
         ),
     )
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Staff users are made in many tests here; the real hasher is slow by design."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

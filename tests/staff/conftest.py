@@ -19,12 +19,6 @@ _serial = itertools.count(1)
 CONSENT = "I agree to the privacy notice."
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Hashing at production strength takes most of a second per login attempt."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def make_staff(db):
     """A staff user in one role (editor, campaigner, finance), or in none."""
