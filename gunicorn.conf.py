@@ -1,0 +1,25 @@
+"""Production app-server settings: `gunicorn -c gunicorn.conf.py config.wsgi`.
+
+Every value comes from the environment so each deployment sizes its own servers. The worker
+timeout is the ceiling every outbound call of one request must stay well inside (Stripe's
+timeout times its tries, the database, mail never on the request path); `core.checks` refuses
+settings where Stripe's budget reaches it.
+"""
+
+import os
+
+bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "sync"
+# Seconds a worker may spend on one request before the arbiter kills it.
+timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "20"))
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
+# Recycle workers now and then so a slow leak never grows without bound.
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "2000"))
+max_requests_jitter = int(os.environ.get("WEB_MAX_REQUESTS_JITTER", "200"))
+# Access logs carry no query strings: a confirmation token or session id must never be logged.
+accesslog = os.environ.get("WEB_ACCESS_LOG", "-")
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
