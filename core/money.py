@@ -4,19 +4,66 @@ Stripe counts every amount in the currency's smallest unit: cents for USD, yen f
 decimals), fils for KWD (three). Nothing here uses floats.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 ZERO_DECIMAL = frozenset("BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split())
 THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
 
-# Currencies a campaign may take. Stripe supports more; each needs checking before it is added.
-SUPPORTED_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "JPY")
+# Stripe refuses any charge above eight digits in the minor unit (99,999,999 cents = $999,999.99).
+STRIPE_MAXIMUM_MINOR = 99_999_999
+
+
+@dataclass(frozen=True)
+class Currency:
+    """One currency a campaign may take, with Stripe's own limits for a card charge in it."""
+
+    code: str
+    name: str
+    exponent: int
+    minimum_minor: int  # Stripe's minimum charge, in the minor unit
+    maximum_minor: int = STRIPE_MAXIMUM_MINOR
+
+
+# The one table of currencies a campaign may take: campaign choices, campaign validation, the
+# pledge form, the pledge service and the admin's money fields all read it. Minimums are
+# Stripe's published minimum charge amounts; Stripe supports more currencies, and each needs
+# its minimum checked before it is added here.
+CURRENCIES: dict[str, Currency] = {
+    c.code: c
+    for c in (
+        Currency("USD", "US dollar", 2, 50),
+        Currency("EUR", "Euro", 2, 50),
+        Currency("GBP", "Pound sterling", 2, 30),
+        Currency("CAD", "Canadian dollar", 2, 50),
+        Currency("AUD", "Australian dollar", 2, 50),
+        Currency("NZD", "New Zealand dollar", 2, 50),
+        Currency("CHF", "Swiss franc", 2, 50),
+        Currency("SEK", "Swedish krona", 2, 300),
+        Currency("NOK", "Norwegian krone", 2, 300),
+        Currency("DKK", "Danish krone", 2, 250),
+        Currency("MXN", "Mexican peso", 2, 1000),
+        Currency("JPY", "Japanese yen", 0, 50),
+    )
+}
+SUPPORTED_CURRENCIES = tuple(CURRENCIES)
+CURRENCY_CHOICES = [(c.code, f"{c.code} — {c.name}") for c in CURRENCIES.values()]
+
+
+def currency(code: str) -> Currency:
+    """The table's entry for `code` (any case); ValueError for a currency campaigns cannot take."""
+    try:
+        return CURRENCIES[code.upper()]
+    except KeyError:
+        raise ValueError(f"{code!r} is not a currency campaigns can take.") from None
 
 
 def exponent(currency: str) -> int:
     """How many decimal places the currency's minor unit has (2 for USD, 0 for JPY)."""
     code = currency.upper()
+    if code in CURRENCIES:
+        return CURRENCIES[code].exponent
     if code in ZERO_DECIMAL:
         return 0
     if code in THREE_DECIMAL:
