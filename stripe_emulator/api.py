@@ -170,8 +170,7 @@ class Handler(BaseHTTPRequestHandler):
                 )
                 return error.status, _json(error.body()), {}
             fingerprint = (self.route, json.dumps(params, sort_keys=True))
-            with emu._lock:
-                emu.expire_due()  # prunes keys older than 24 hours
+            with emu._lock:  # keys older than 24 hours were pruned by expire_due in _api
                 stored = emu._idempotency.get(key)
                 if stored is not None:
                     return self._replay(key, stored, fingerprint)
