@@ -521,7 +521,11 @@ class StripeEmulator(BillingAccount):
                 recurring.update(unit_amount=unit_amount, quantity=quantity)
             total += unit_amount * quantity
             currencies.add(currency)
-            names.append(product["name"] if quantity == 1 else f"{product['name']} × {quantity}")
+            name = product["name"] if quantity == 1 else f"{product['name']} × {quantity}"
+            if recurring is not None:  # the page says how often the supporter will pay
+                count, interval = recurring["interval_count"], recurring["interval"]
+                name += f", every {interval}" if count == 1 else f", every {count} {interval}s"
+            names.append(name)
         if len(currencies) > 1:
             raise invalid("All line items must share one currency.", param="line_items")
         currency = currencies.pop()

@@ -219,6 +219,15 @@ def test_months_keep_their_day_clamped_to_the_months_end():
     assert add_interval(jan_31, "year") == 1801353600  # 2027-01-31
 
 
+def test_the_checkout_page_says_how_often_the_supporter_pays(stripe_client):
+    session = stripe_client.v1.checkout.sessions.create(params=monthly())
+
+    page = requests.get(session.url, timeout=5).text
+
+    assert "Monthly gift to Reunite Families, every month" in page
+    assert "10.00 USD" in page
+
+
 def test_subscription_sessions_are_paid_at_once_only(stripe_emulator, stripe_client):
     session_id = stripe_client.v1.checkout.sessions.create(params=monthly()).id
 
