@@ -149,7 +149,8 @@ class Handler(BaseHTTPRequestHandler):
         emu.expire_due()  # time passed since the last request: sessions may be due
         for route_method, pattern, name in _ROUTES:
             if route_method == method and (match := pattern.fullmatch(path)):
-                key = self.headers.get("Idempotency-Key") if method != "GET" else None
+                # GET and DELETE are idempotent by definition: Stripe ignores keys on them.
+                key = self.headers.get("Idempotency-Key") if method == "POST" else None
                 status, body, extra = self._answer(
                     name, params, match.groupdict(), key, in_flight, failure
                 )
