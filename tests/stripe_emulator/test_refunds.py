@@ -135,3 +135,26 @@ def test_the_charge_names_the_test_card_and_the_intent_its_latest_charge(
     assert (charge.payment_method_details.type, card.brand, card.last4) == ("card", "visa", "4242")
     assert charge.payment_intent == paid and charge.status == "succeeded"
     assert charge.balance_transaction.startswith("txn_")
+
+
+def test_refunds_and_disputes_are_listed_newest_first_per_payment(
+    stripe_emulator, stripe_client, paid, open_session
+):
+    first = stripe_emulator.refund(paid, amount=100)
+    second = stripe_emulator.refund(paid, amount=200)
+    other_session = stripe_client.v1.checkout.sessions.create(
+        params={"mode": "payment", "success_url": "http://testserver/ok",
+                "line_items": [{"price_data": {"currency": "usd", "unit_amount": 900,
+                                               "product_data": {"name": "Pledge"}},
+                                "quantity": 1}]}
+    )  # fmt: skip
+    other = stripe_emulator.pay(other_session.id)["payment_intent"]
+    stripe_emulator.refund(other, amount=300)
+    dispute = stripe_emulator.dispute(other)
+
+    refunds = stripe_client.v1.refunds.list(params={"payment_intent": paid})
+    disputes = stripe_client.v1.disputes.list(params={"payment_intent": other})
+
+    assert [r.id for r in refunds.data] == [second["id"], first["id"]]
+    assert [d.id for d in disputes.data] == [dispute["id"]]
+    assert len(stripe_client.v1.refunds.list().data) == 3
