@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_adjust_pledge_totals, campaign_set_pledge_totals
-from core.money import format_money
+from core.money import currency, format_money
 from pledges import stripe_gateway
 from pledges.models import Dispute, Pledge, Refund
 from pledges.stripe_gateway import PaymentGatewayError
@@ -98,40 +98,114 @@ def pledge_create(
 
 
 def _checkout_idempotency_key(pledge: Pledge) -> str:
-    return f"pledge-{pledge.id}-checkout"
+    return f"pledge-{pledge.id}-checkout-{pledge.checkout_attempt}"
+
+
+# Stripe refusals the supporter can put right in the form: (field, message).
+_FIXABLE_CHECKOUT_ERRORS = {
+    "amount_too_small": "other_amount",
+    "amount_too_large": "other_amount",
+    "email_invalid": "email",
+}
+
+
+class CheckoutRefused(PaymentGatewayError):
+    """Stripe refused the checkout for a reason the supporter can fix; `field` names the form
+    field and `str(error)` says what to change (safe to show)."""
+
+    def __init__(self, message: str, *, field: str, code: str, status: int | None):
+        super().__init__(message, code=code, status=status)
+        self.field = field
+
+
+def _refusal(pledge: Pledge, error: PaymentGatewayError) -> CheckoutRefused | None:
+    field = _FIXABLE_CHECKOUT_ERRORS.get(error.code)
+    if field is None or error.status is None or not 400 <= error.status < 500:
+        return None
+    if field == "email":
+        message = "The payment service cannot use this email address; check it and try again."
+    else:
+        try:
+            limits = currency(pledge.currency)
+        except ValueError:
+            message = "The payment service cannot take this amount; try another."
+        else:
+            low = format_money(limits.minimum_minor, limits.code)
+            high = format_money(limits.maximum_minor, limits.code)
+            message = f"The payment service takes pledges from {low} to {high}."
+    return CheckoutRefused(message, field=field, code=error.code, status=error.status)
+
+
+def _checkout_params(pledge: Pledge) -> dict:
+    thanks_path = reverse("pledges:thanks", kwargs={"pledge_id": pledge.id})
+    campaign = pledge.campaign
+    return {
+        "amount_minor": pledge.amount_minor,
+        "currency": pledge.currency,
+        "product_name": f"Pledge to {campaign.title}"[:250],
+        "customer_email": pledge.email,
+        "client_reference_id": str(pledge.id),
+        "metadata": {"pledge_id": str(pledge.id), "campaign": campaign.slug},
+        "success_url": f"{settings.SITE_URL}{thanks_path}?session_id={{CHECKOUT_SESSION_ID}}",
+        "cancel_url": f"{settings.SITE_URL}{campaign.get_absolute_url()}?pledge=cancelled",
+    }
 
 
 def pledge_start_checkout(*, pledge: Pledge) -> str:
     """Create (or, on a retry, get back) the pledge's Checkout Session; return its URL.
 
-    The idempotency key comes from the pledge, so a double submit or a retry after a timeout
-    gets the same session. On PaymentGatewayError the pledge stays pending with
-    `checkout_error` set, and the error is raised for the caller to show.
+    The idempotency key names the pledge's current checkout attempt. A retry after a timeout or
+    a dropped connection reuses it (Stripe may have made the session, and gives it back); once
+    Stripe has answered with an error the attempt is over, because Stripe replays that answer
+    under the same key for 24 hours, so the next try is a new attempt with a new key. An
+    `idempotency_error` (the pledge's details changed under the old key, a renamed campaign)
+    moves on to a new attempt at once. A pledge whose session is still open gets that
+    session back.
+
+    Raises CheckoutRefused when Stripe refused something the supporter can fix (an amount
+    outside Stripe's limits), or PaymentGatewayError; either way the pledge stays pending with
+    `checkout_error` set.
     """
-    thanks_path = reverse("pledges:thanks", kwargs={"pledge_id": pledge.id})
-    campaign = pledge.campaign
-    try:
-        session = stripe_gateway.checkout_session_create(
-            idempotency_key=_checkout_idempotency_key(pledge),
-            amount_minor=pledge.amount_minor,
-            currency=pledge.currency,
-            product_name=f"Pledge to {campaign.title}"[:250],
-            customer_email=pledge.email,
-            client_reference_id=str(pledge.id),
-            metadata={"pledge_id": str(pledge.id), "campaign": campaign.slug},
-            success_url=f"{settings.SITE_URL}{thanks_path}?session_id={{CHECKOUT_SESSION_ID}}",
-            cancel_url=f"{settings.SITE_URL}{campaign.get_absolute_url()}?pledge=cancelled",
-        )
-    except PaymentGatewayError as error:
-        Pledge.objects.filter(pk=pledge.pk).update(
-            checkout_error=str(error)[:255], updated_at=timezone.now()
-        )
-        pledge.checkout_error = str(error)[:255]
-        raise
+    if pledge.stripe_checkout_session_id:
+        session = stripe_gateway.checkout_session_retrieve(pledge.stripe_checkout_session_id)
+        if session.get("status") == "open" and session.get("url"):
+            return session["url"]
+        if session.get("status") == "complete":
+            thanks_path = reverse("pledges:thanks", kwargs={"pledge_id": pledge.id})
+            return f"{thanks_path}?session_id={session['id']}"
+        _next_checkout_attempt(pledge)  # Expired: this pledge needs a new session.
+    for _ in range(2):
+        try:
+            session = stripe_gateway.checkout_session_create(
+                idempotency_key=_checkout_idempotency_key(pledge), **_checkout_params(pledge)
+            )
+            break
+        except PaymentGatewayError as error:
+            message = str(error)[:255]
+            Pledge.objects.filter(pk=pledge.pk).update(
+                checkout_error=message, updated_at=timezone.now()
+            )
+            pledge.checkout_error = message
+            if error.status is None:
+                raise  # No answer: Stripe may hold the request, so the key stays.
+            _next_checkout_attempt(pledge)
+            if error.code != "idempotency_error":
+                raise _refusal(pledge, error) or error from error
+    else:
+        raise PaymentGatewayError("The payment service answered with an error.")
     pledge.stripe_checkout_session_id = session["id"]
     pledge.checkout_error = ""
     pledge.save(update_fields=["stripe_checkout_session_id", "checkout_error", "updated_at"])
     return session["url"]
+
+
+def _next_checkout_attempt(pledge: Pledge) -> None:
+    Pledge.objects.filter(pk=pledge.pk).update(
+        checkout_attempt=F("checkout_attempt") + 1,
+        stripe_checkout_session_id=None,
+        updated_at=timezone.now(),
+    )
+    pledge.refresh_from_db(fields=["checkout_attempt", "stripe_checkout_session_id"])
 
 
 # --- Applying what Stripe reports ----------------------------------------------------------

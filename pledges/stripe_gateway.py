@@ -48,6 +48,8 @@ def _translate(error: stripe.StripeError, action: str) -> PaymentGatewayError:
     """One error type for the app; the log line names the failure, never the request data."""
     status = getattr(error, "http_status", None)
     code = getattr(error, "code", None) or ""
+    if isinstance(error, stripe.IdempotencyError):
+        code = "idempotency_error"  # Stripe sends it as the error's type, often with no code.
     logger.warning(
         "Stripe %s failed: %s (status=%s, code=%s, request_id=%s)",
         action,
