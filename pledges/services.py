@@ -148,6 +148,8 @@ def _checkout_params(pledge: Pledge) -> dict:
         "metadata": {"pledge_id": str(pledge.id), "campaign": campaign.slug},
         "success_url": f"{settings.SITE_URL}{thanks_path}?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{settings.SITE_URL}{campaign.get_absolute_url()}?pledge=cancelled",
+        # Shown in Stripe's dashboard and on the supporter's receipt from Stripe.
+        "description": settings.STRIPE_PAYMENT_DESCRIPTION.replace("{campaign}", campaign.title),
     }
 
 

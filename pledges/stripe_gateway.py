@@ -29,9 +29,14 @@ class PaymentGatewayError(Exception):
         self.status = status
 
 
+LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")  # secret and restricted keys follow one rule
+TEST_KEY_PREFIXES = ("sk_test_", "rk_test_")
+
+
 def is_live_mode() -> bool:
-    """True only with a live secret key (settings refuse one unless STRIPE_LIVE_MODE is set)."""
-    return settings.STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
+    """True only with a live secret or restricted key (settings refuse one unless
+    STRIPE_LIVE_MODE is set)."""
+    return settings.STRIPE_SECRET_KEY.startswith(LIVE_KEY_PREFIXES)
 
 
 def _client() -> stripe.StripeClient:
@@ -86,6 +91,7 @@ def checkout_session_create(
     metadata: dict[str, str],
     success_url: str,
     cancel_url: str,
+    description: str = "",
 ) -> dict:
     """Create a one-off Checkout Session (`mode=payment`, `submit_type=donate`) and return it.
 
@@ -111,10 +117,20 @@ def checkout_session_create(
         "metadata": metadata,
         # Session metadata does not reach the PaymentIntent or Charge; refunds and disputes
         # are matched through this copy.
-        "payment_intent_data": {"metadata": metadata},
+        "payment_intent_data": {"metadata": dict(metadata)},
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
+    if settings.STRIPE_PAYMENT_METHOD_CONFIGURATION:
+        # Only the payment methods this configuration allows (fit for donations: no "buy now,
+        # pay later"); set up in Stripe's dashboard.
+        params["payment_method_configuration"] = settings.STRIPE_PAYMENT_METHOD_CONFIGURATION
+    if settings.STRIPE_STATEMENT_DESCRIPTOR_SUFFIX:
+        params["payment_intent_data"]["statement_descriptor_suffix"] = (
+            settings.STRIPE_STATEMENT_DESCRIPTOR_SUFFIX
+        )
+    if description:
+        params["payment_intent_data"]["description"] = description[:1000]
     try:
         session = _client().v1.checkout.sessions.create(
             params, options={"idempotency_key": idempotency_key}
