@@ -182,3 +182,42 @@ def refund_create(
         return _client().v1.refunds.create(params, options=options).to_dict()
     except stripe.StripeError as error:
         raise _translate(error, "refund create") from error
+
+
+def events_list(
+    *,
+    created_gte: int | None = None,
+    types: list[str] | None = None,
+    starting_after: str | None = None,
+    limit: int = 100,
+) -> dict:
+    """One page of the account's events, newest first (`data`, `has_more`). Raises
+    PaymentGatewayError (`status` 429 when Stripe asks to slow down)."""
+    _require_key()
+    params: dict = {"limit": limit}
+    if created_gte is not None:
+        params["created"] = {"gte": created_gte}
+    if types:
+        params["types"] = types
+    if starting_after:
+        params["starting_after"] = starting_after
+    try:
+        return _client().v1.events.list(params).to_dict()
+    except stripe.StripeError as error:
+        raise _translate(error, "event list") from error
+
+
+def webhook_endpoints_list() -> list[dict]:
+    """Every webhook endpoint of the account (id, url, api_version, enabled_events, status).
+    Raises PaymentGatewayError."""
+    _require_key()
+    endpoints, params = [], {"limit": 100}
+    try:
+        while True:
+            page = _client().v1.webhook_endpoints.list(params).to_dict()
+            endpoints.extend(page.get("data") or [])
+            if not page.get("has_more") or not page.get("data"):
+                return endpoints
+            params["starting_after"] = page["data"][-1]["id"]
+    except stripe.StripeError as error:
+        raise _translate(error, "webhook endpoint list") from error
