@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from demo.factories.pledges import PledgeFactory
 from pledges.services import pledge_start_checkout
-
 from pledges.stripe_gateway import API_VERSION
 from pledges.webhooks import REQUIRED_EVENTS
 from stripe_emulator.server import StripeEmulator
