@@ -191,16 +191,18 @@ def test_a_supporter_sees_their_own_signature_counted_at_once(client, campaign):
     assert "<strong>1</strong>" in response.content.decode()
 
 
-def test_everyone_sees_a_new_signature_within_five_seconds(client, campaign, monkeypatch):
+def test_everyone_sees_a_new_signature_within_five_seconds(client, campaign):
     client.get(campaign.get_absolute_url())
     Campaign.objects.filter(pk=campaign.pk).update(signature_count=41)
+    counted_at = time.monotonic()
     assert "<strong>0</strong>" in client.get(campaign.get_absolute_url()).content.decode()
 
-    later = time.time() + 5.01
-    monkeypatch.setattr(time, "time", lambda: later)
-    response = client.get(campaign.get_absolute_url())
+    # Real time on the real cache backend (Redis expires entries itself): poll until it shows.
+    while "<strong>41</strong>" not in client.get(campaign.get_absolute_url()).content.decode():
+        assert time.monotonic() - counted_at < 6, "the new count did not show within 5 s"
+        time.sleep(0.2)
 
-    assert "<strong>41</strong>" in response.content.decode()
+    assert time.monotonic() - counted_at <= 5.5
 
 
 def test_cached_pledge_pages_give_each_visitor_a_new_form_token(campaign):
