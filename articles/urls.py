@@ -14,6 +14,10 @@ public = cache_control(public=True, max_age=60)
 # The busiest reader pages are also kept whole in the shared cache (core.pagecache): retired at
 # once when content changes, and at most 60 s old, counts on cards included.
 reader_page = cached_page(timeout=60, query=("page",))
+# Search results too, for 30 s: a viral story sends many readers to the same few words. Each
+# distinct query is one entry, so the memory it can take is bounded by how fast the servers
+# render (every new query is a render) times 30 s.
+search_page = cached_page(timeout=30, query=("q", "page"))
 
 urlpatterns = [
     path("", reader_page(views.HomeView.as_view()), name="home"),
@@ -21,7 +25,7 @@ urlpatterns = [
     path("news/<slug:slug>/", reader_page(views.ArticleDetailView.as_view()), name="detail"),
     path("topics/<slug:slug>/", reader_page(views.TopicView.as_view()), name="topic"),
     path("authors/<slug:slug>/", reader_page(views.AuthorView.as_view()), name="author"),
-    path("search/", public(views.SearchView.as_view()), name="search"),
+    path("search/", search_page(views.SearchView.as_view()), name="search"),
     path("feeds/latest/", public(feeds.LatestArticlesFeed()), name="feed-latest"),
     path("feeds/topics/<slug:slug>/", public(feeds.TopicArticlesFeed()), name="feed-topic"),
     path("sitemap.xml", public(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
