@@ -267,6 +267,7 @@ class PageCacheMiddleware:
         response = HttpResponse(body, status=entry["status"])
         for name, value in entry["headers"]:
             response.headers[name] = value
+        response.headers["Content-Length"] = str(len(response.content))
         age = max(0, int(time.time() - entry["created"]))
         if entry["public"]:
             response.headers["Age"] = str(age)

@@ -69,6 +69,7 @@ def test_cached_reader_pages_carry_validators_an_age_and_no_cookie_vary(client, 
     assert response["ETag"].startswith('"')
     assert response["Last-Modified"].endswith("GMT")
     assert 0 <= int(response["Age"]) <= 60
+    assert int(response["Content-Length"]) == len(response.content)
     assert "Cookie" not in response.get("Vary", "")
     assert response.cookies == {}
     # The outer middleware still adds the security headers to a cached answer.
