@@ -19,7 +19,7 @@ help:
 	@echo "make run          set everything up and serve the app on http://$(HOST):$(PORT)/"
 	@echo "make test         install and run the whole test suite (DATABASE_URL picks the database)"
 	@echo "make lint         ruff and the migration check"
-	@echo "make bench        query counts and timings of the busiest pages"
+	@echo "make bench        load test of the production setup: gunicorn, PostgreSQL, Redis, wrk"
 	@echo "make screenshots  PNG screenshots of the key pages into docs/screenshots/"
 
 $(PY):

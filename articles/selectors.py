@@ -1,11 +1,12 @@
 """Reads for the reader pages: querysets with their related rows fetched in a fixed number of
 queries, however many authors, tags, related stories or campaigns an article has."""
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from articles.models import Article
+from articles.search import search_terms
 from campaigns.models import Campaign
 
 RELATED_LIMIT = 4
@@ -53,28 +54,37 @@ def article_related(*, article: Article, limit: int = RELATED_LIMIT) -> list[Art
 
 
 def article_search(*, query: str) -> QuerySet[Article]:
-    """Published articles matching `query`, best first.
+    """Published articles matching `query`, best first. Any string is safe to pass.
 
-    PostgreSQL: full-text search over title (weight A), standfirst (B) and body (C), ranked with
-    `SearchRank`, with web-search syntax ("quoted phrases", -exclusions). Elsewhere (SQLite in
-    development) a case-insensitive substring match, newest first.
+    The query goes through `articles.search.search_terms` (no NUL, capped, at most a few
+    terms). PostgreSQL: every term must match the stored, GIN-indexed `search_vector` (title
+    weight A, standfirst B, body C; kept by a trigger on every insert and update), except
+    -excluded ones, which must not; ranked with `SearchRank`. The cost depends on how many
+    articles match, not on how many exist. Elsewhere (SQLite in development) every term is a
+    case-insensitive substring match, newest first.
     """
-    query = (query or "").strip()
+    terms = search_terms(query)
     published = Article.objects.published().for_listing()
-    if not query:
+    if not any(not term.excluded for term in terms):
         return published.none()
     if connection.vendor == "postgresql":
-        vector = (
-            SearchVector("title", weight="A", config="english")
-            + SearchVector("standfirst", weight="B", config="english")
-            + SearchVector("body", weight="C", config="english")
-        )
-        search_query = SearchQuery(query, search_type="websearch", config="english")
+        search_query = None
+        for term in terms:
+            part = SearchQuery(
+                term.text, search_type="phrase" if term.is_phrase else "plain", config="english"
+            )
+            part = ~part if term.excluded else part
+            search_query = part if search_query is None else search_query & part
         return (
-            published.annotate(search=vector, rank=SearchRank(vector, search_query))
-            .filter(search=search_query)
+            published.filter(search_vector=search_query)
+            .annotate(rank=SearchRank(F("search_vector"), search_query))
             .order_by("-rank", "-published_at", "-id")
         )
-    return published.filter(
-        Q(title__icontains=query) | Q(standfirst__icontains=query) | Q(body__icontains=query)
-    )
+    for term in terms:
+        match = (
+            Q(title__icontains=term.text)
+            | Q(standfirst__icontains=term.text)
+            | Q(body__icontains=term.text)
+        )
+        published = published.exclude(match) if term.excluded else published.filter(match)
+    return published

@@ -14,6 +14,7 @@ from django.views.generic import DetailView, ListView
 from articles import selectors
 from articles.models import Article, Author
 from articles.rendering import render_body
+from articles.search import search_text_clean
 from core.models import Topic
 
 PAGE_SIZE = 10
@@ -116,7 +117,7 @@ class SearchView(ListView):
     context_object_name = "articles"
 
     def get_queryset(self):
-        self.query = self.request.GET.get("q", "").strip()[:200]
+        self.query = search_text_clean(self.request.GET.get("q", ""))
         return selectors.article_search(query=self.query)
 
     def get_context_data(self, **kwargs):

@@ -12,6 +12,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from core.storage import media_origins, media_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env(
@@ -45,6 +47,12 @@ env = environ.Env(
     PLEDGES_START_RATE=(str, "10/10m"),
     # Staff sessions end after this many seconds (default: 8 hours).
     SESSION_COOKIE_AGE=(int, 8 * 60 * 60),
+    # Uploads on S3-compatible object storage (core.storage); empty bucket: local MEDIA_ROOT.
+    MEDIA_S3_BUCKET=(str, ""),
+    MEDIA_S3_ENDPOINT_URL=(str, ""),
+    MEDIA_S3_REGION=(str, ""),
+    MEDIA_S3_CUSTOM_DOMAIN=(str, ""),
+    MEDIA_S3_QUERYSTRING_AUTH=(bool, False),
 )
 
 # A local .env is read when present (never committed); real environments set variables directly.
@@ -90,6 +98,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions, CSRF and auth: a cached page for an anonymous reader costs no SQL.
+    "core.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -187,8 +197,14 @@ STATIC_ROOT = BASE_DIR / "staticfiles" if env("STATIC_MANIFEST") else None
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+_media_s3 = {
+    "bucket": env("MEDIA_S3_BUCKET"),
+    "endpoint_url": env("MEDIA_S3_ENDPOINT_URL"),
+    "region": env("MEDIA_S3_REGION"),
+    "custom_domain": env("MEDIA_S3_CUSTOM_DOMAIN"),
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(**_media_s3, querystring_auth=env("MEDIA_S3_QUERYSTRING_AUTH")),
     "staticfiles": {
         # Hashed, compressed names need `collectstatic`, so only production turns them on.
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -226,7 +242,7 @@ X_FRAME_OPTIONS = "DENY"
 # A content security policy (Django's own middleware): no third-party script, style or font.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *media_origins(**_media_s3)],
     "style-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     # Chromium applies form-action to the redirect after a POST: the pledge form hands over to

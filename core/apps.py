@@ -8,3 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from core import checks  # noqa: F401 - registers the system checks.
+        from core.models import Topic
+        from core.pagecache import invalidate_on
+
+        invalidate_on(Topic)
