@@ -13,7 +13,7 @@ from django.views.generic import DetailView, ListView
 
 from articles import selectors
 from articles.models import Article, Author
-from articles.rendering import render_body
+from articles.rendering import expand_shortcodes
 from core.models import Topic
 
 PAGE_SIZE = 10
@@ -48,7 +48,7 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
-        body = render_body(article.body, source_article=article)
+        body = expand_shortcodes(article.body_html, source_article=article)
         inline_ids = {c.pk for c in body.inline_campaigns}
         context.update(
             body=body,

@@ -109,6 +109,10 @@ class CampaignAdmin(admin.ModelAdmin):
         ),
     )
 
+    def save_model(self, request, obj, form, change):
+        # The description's HTML is rendered once, here, and stored; readers never render it.
+        services.campaign_save(campaign=obj)
+
     @admin.display(description="Signatures")
     def signature_progress(self, obj):
         percent = obj.signature_count * 100 // obj.signature_goal if obj.signature_goal else 0

@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign, Signature
+from core.markdown import render_markdown
 
 logger = logging.getLogger(__name__)
 
@@ -268,6 +269,22 @@ def _confirmation_message(signature: Signature) -> EmailMultiAlternatives:
 
 
 # --- Campaign state and counters -------------------------------------------------------------
+
+
+@transaction.atomic
+def campaign_save(*, campaign: Campaign) -> Campaign:
+    """Save `campaign` (new or changed) with its description rendered once into
+    `description_html`. The admin and the demo content call this.
+
+    Validate first (the admin form runs the model's validators); the description is checked
+    again here and ValidationError raised when over the Markdown limits, so nothing slow is
+    ever rendered.
+    """
+    for validator in Campaign._meta.get_field("description").validators:
+        validator(campaign.description)
+    campaign.description_html = str(render_markdown(campaign.description))
+    campaign.save()
+    return campaign
 
 
 def campaign_close(*, campaign: Campaign) -> bool:
