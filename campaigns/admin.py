@@ -9,7 +9,7 @@ from django_countries.filters import CountryFilter
 from campaigns import services
 from campaigns.forms import CampaignAdminForm
 from campaigns.models import Campaign, Partner, Signature, SuggestedAmount
-from core.exports import csv_cell, csv_response, log_export
+from core.exports import csv_response, log_export
 from core.money import format_money
 
 EXPORT_CHUNK_SIZE = 2000
@@ -186,25 +186,24 @@ def signature_csv_rows(queryset):
     for row in rows.iterator(chunk_size=EXPORT_CHUNK_SIZE):
         (pk, slug, first, last, email, country, postal, public, updates, *rest) = row
         confirmed, created, source, utm, article_id, erased_at = rest
-        yield (
-            [
-                pk,
-                slug,
-                csv_cell(first),
-                csv_cell(last),
-                csv_cell(email) if updates else "",
-                country,
-                csv_cell(postal),
-                public,
-                updates,
-                csv_cell(confirmed),
-                csv_cell(created),
-                csv_cell(source),
-                csv_cell(";".join(f"{k}={v}" for k, v in sorted((utm or {}).items()))),
-                article_id or "",
-                "yes" if erased_at else "",
-            ]
-        )
+        # Raw values: `csv_response` makes every cell formula-safe.
+        yield [
+            pk,
+            slug,
+            first,
+            last,
+            email if updates else "",
+            country,
+            postal,
+            public,
+            updates,
+            confirmed,
+            created,
+            source,
+            ";".join(f"{k}={v}" for k, v in sorted((utm or {}).items())),
+            article_id or "",
+            "yes" if erased_at else "",
+        ]
 
 
 @admin.register(Signature)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from campaigns.models import Campaign
-from core.exports import csv_cell, csv_response, log_export
+from core.exports import csv_response, log_export
 from core.money import format_money
 from pledges import selectors, services
 from pledges.models import Pledge, StripeEvent
@@ -67,28 +67,27 @@ CSV_HEADER = [
 def pledge_csv_rows(queryset):
     """Yield CSV rows for `queryset`, read in chunks; emails only where updates were asked for."""
     for pledge in queryset.select_related("campaign").order_by("pk").iterator(chunk_size=2000):
-        yield (
-            [
-                pledge.pk,
-                csv_cell(pledge.created_at),
-                csv_cell(pledge.paid_at),
-                pledge.campaign.slug,
-                pledge.status,
-                format_money(pledge.amount_minor, pledge.currency),
-                pledge.currency,
-                pledge.amount_minor,
-                pledge.amount_refunded_minor,
-                csv_cell(pledge.name),
-                # Only supporters who asked for updates may be contacted from an export.
-                pledge.email if pledge.wants_updates else "",
-                pledge.is_anonymous,
-                pledge.wants_updates,
-                csv_cell(pledge.public_message),
-                pledge.stripe_checkout_session_id or "",
-                pledge.stripe_payment_intent_id,
-                pledge.needs_review,
-            ]
-        )
+        # Raw values: `csv_response` makes every cell formula-safe.
+        yield [
+            pledge.pk,
+            pledge.created_at,
+            pledge.paid_at,
+            pledge.campaign.slug,
+            pledge.status,
+            format_money(pledge.amount_minor, pledge.currency),
+            pledge.currency,
+            pledge.amount_minor,
+            pledge.amount_refunded_minor,
+            pledge.name,
+            # Only supporters who asked for updates may be contacted from an export.
+            pledge.email if pledge.wants_updates else "",
+            pledge.is_anonymous,
+            pledge.wants_updates,
+            pledge.public_message,
+            pledge.stripe_checkout_session_id or "",
+            pledge.stripe_payment_intent_id,
+            pledge.needs_review,
+        ]
 
 
 @admin.register(Pledge)
