@@ -14,6 +14,10 @@ from pledges import selectors, services
 from pledges.models import Pledge, StripeEvent
 from pledges.stripe_gateway import PaymentGatewayError, is_live_mode
 
+# The admin is the top layer: erasing a supporter spans campaigns and pledges, so it goes
+# through the one erasure service above both apps.
+from staff.services import supporters_erase
+
 
 def _dashboard_link(kind: str, stripe_id: str):
     """A link to `stripe_id` in Stripe's dashboard (its test-mode half unless live), or a dash."""
@@ -113,7 +117,7 @@ class PledgeAdmin(admin.ModelAdmin):
         "=stripe_payment_intent_id",
     ]
     date_hierarchy = "created_at"
-    actions = ["export_csv", "request_refund"]
+    actions = ["export_csv", "request_refund", "erase_supporters"]
     readonly_fields = [
         "id",
         "campaign",
@@ -199,6 +203,10 @@ class PledgeAdmin(admin.ModelAdmin):
     def has_refund_permission(self, request):
         return request.user.has_perm("pledges.refund_pledge")
 
+    def has_erase_permission(self, request):
+        # One permission for one behaviour: erasing a supporter, wherever staff start it.
+        return request.user.has_perm("campaigns.erase_supporter")
+
     @admin.display(description="pledge", ordering="created_at")
     def short_id(self, pledge):
         return str(pledge.pk)[:8]
@@ -255,6 +263,21 @@ class PledgeAdmin(admin.ModelAdmin):
                 "Each is recorded when Stripe confirms it.",
                 messages.SUCCESS,
             )
+
+    @admin.action(description="Erase these supporters everywhere", permissions=["erase"])
+    def erase_supporters(self, request, queryset):
+        emails = set(
+            queryset.filter(erased_at__isnull=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+        erased = supporters_erase(emails={e.strip().lower() for e in emails}, by=request.user)
+        self.message_user(
+            request,
+            f"Erased {erased.pledges} pledge(s) and {erased.signatures} signature(s) "
+            f"from {len(emails)} supporter(s).",
+            messages.SUCCESS,
+        )
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context=extra_context)
