@@ -66,6 +66,10 @@ class ArticleAdmin(admin.ModelAdmin):
             fields.append("campaigns")
         return fields
 
+    def save_model(self, request, obj, form, change):
+        # The body's HTML is rendered once, here, and stored; readers never render Markdown.
+        services.article_save(article=obj)
+
     def view_on_site(self, obj):
         # Drafts and scheduled articles are 404 to the public: send staff to the preview.
         if obj.is_public:

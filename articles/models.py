@@ -4,6 +4,17 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from core.markdown import limit_help, validate_markdown
+
+# About 8,000 words: longer than any feature we run, short enough to render in well under a
+# second whatever it holds (tests/core/test_markdown_limits.py).
+BODY_MAX_LENGTH = 50_000
+
+
+def validate_body(value: str) -> None:
+    """An article body must be within the Markdown limits (a field error otherwise)."""
+    validate_markdown(value, max_length=BODY_MAX_LENGTH)
+
 
 class Author(models.Model):
     name = models.CharField(max_length=120)
@@ -75,9 +86,15 @@ class Article(models.Model):
         max_length=400, blank=True, help_text="The one- or two-sentence summary under the headline."
     )
     body = models.TextField(
+        max_length=BODY_MAX_LENGTH,
+        validators=[validate_body],
         help_text="Markdown, with [[image:image-slug]], [[read-more:article-slug]] and "
-        "[[take-action:campaign-slug]] on lines of their own."
+        "[[take-action:campaign-slug]] on lines of their own. " + limit_help(BODY_MAX_LENGTH),
     )
+    # The body rendered and sanitised when it was saved (`articles.services.article_save`),
+    # shortcodes still in place: they are expanded per request, because what they show (a
+    # campaign's progress, whether a story is published) changes without the article changing.
+    body_html = models.TextField(blank=True, editable=False)
     hero_image = models.ForeignKey(
         Image, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -13,6 +13,15 @@ is not a plain slug stays inert text; one whose target is unknown, unpublished o
 renders nothing, so an article written before its campaign exists degrades gracefully.
 
 All targets of one body are fetched in at most one query per shortcode kind.
+
+The work is split in two, so readers never pay for Markdown:
+
+- `body_source_html(text)`, when staff save (`articles.services.article_save`): the slow part,
+  Markdown and nh3, stored as `Article.body_html` with the shortcode paragraphs left in it;
+- `expand_shortcodes(html)`, per request: one linear regex pass over the stored HTML and at most
+  one query per shortcode kind. Shortcodes stay live on purpose: a Take Action card shows the
+  campaign's current progress, and a read-more or take-action target appears once it is
+  published (or disappears when it is withdrawn) without anyone re-saving the article.
 """
 
 import re
@@ -77,9 +86,23 @@ def fetch_targets(slugs: dict[str, set[str]]) -> Targets:
     return targets
 
 
+def body_source_html(text: str) -> str:
+    """The stored form of a body: sanitised HTML, shortcodes not yet expanded.
+
+    Call it on a body that passed `Article.body`'s validators: rendering time is bounded only
+    within the Markdown limits.
+    """
+    return str(render_markdown(SHORTCODE_LINE.sub(r"\n\1\n", text or "")))
+
+
 def render_body(text: str, *, source_article=None) -> "RenderedBody":
-    """Render an article body: sanitised Markdown, then shortcodes expanded from templates."""
-    html = str(render_markdown(SHORTCODE_LINE.sub(r"\n\1\n", text or "")))
+    """Render an article body from its Markdown: both steps at once (tests, previews of text)."""
+    return expand_shortcodes(body_source_html(text), source_article=source_article)
+
+
+def expand_shortcodes(html: str, *, source_article=None) -> "RenderedBody":
+    """Expand the shortcodes in stored `html` (from `body_source_html`) from our templates."""
+    html = html or ""
     targets = fetch_targets(shortcode_slugs(html))
     inline_campaigns: list = []
 
@@ -105,8 +128,9 @@ def render_body(text: str, *, source_article=None) -> "RenderedBody":
         )
 
     expanded = SHORTCODE.sub(expand, html)
-    # Safe: the text between shortcodes was sanitised by nh3, and each replacement comes from
-    # one of our auto-escaping templates.
+    # Safe: the text between shortcodes was sanitised by nh3 when the body was saved (only
+    # `body_source_html` writes `body_html`), and each replacement comes from one of our
+    # auto-escaping templates.
     return RenderedBody(html=mark_safe(expanded), inline_campaigns=inline_campaigns)  # noqa: S308
 
 

@@ -4,6 +4,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article
+from articles.rendering import body_source_html
+
+
+@transaction.atomic
+def article_save(*, article: Article) -> Article:
+    """Save `article` (new or changed) with its body rendered once into `body_html`.
+
+    The admin's save and the demo content call this; readers then only expand shortcodes.
+    Validate first (the admin form runs the model's validators): the body is checked again
+    here and ValidationError raised if it is over the Markdown limits, so nothing slow is ever
+    rendered.
+    """
+    for validator in Article._meta.get_field("body").validators:
+        validator(article.body)
+    article.body_html = body_source_html(article.body)
+    article.save()
+    return article
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ Caching is set in `urls.py`: reader pages are public for a minute, staff preview
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
@@ -13,7 +14,7 @@ from django.views.generic import DetailView, ListView
 
 from articles import selectors
 from articles.models import Article, Author
-from articles.rendering import render_body
+from articles.rendering import expand_shortcodes
 from articles.search import search_text_clean
 from core.models import Topic
 
@@ -49,7 +50,7 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
-        body = render_body(article.body, source_article=article)
+        body = expand_shortcodes(article.body_html, source_article=article)
         inline_ids = {c.pk for c in body.inline_campaigns}
         context.update(
             body=body,
@@ -63,9 +64,20 @@ class ArticleDetailView(DetailView):
         return context
 
 
-@method_decorator([never_cache, staff_member_required], name="dispatch")
+@method_decorator(
+    [
+        never_cache,
+        staff_member_required,  # signed-out visitors go to the staff login
+        permission_required("articles.change_article", raise_exception=True),  # others: 403
+    ],
+    name="dispatch",
+)
 class ArticlePreviewView(ArticleDetailView):
-    """Staff see any article (draft, scheduled) as readers will; never cached, never indexed."""
+    """Editors see any article (draft, scheduled) as readers will; never cached, never indexed.
+
+    Previews follow roles: only staff who may change articles (Editors) open one; other staff
+    (Campaigners, Finance) get 403.
+    """
 
     def get_queryset(self):
         return selectors.article_detail_queryset(public=False)

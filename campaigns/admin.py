@@ -1,7 +1,6 @@
 """Staff tools for campaigns and signatures. Every change goes through `campaigns.services`."""
 
 from django.contrib import admin, messages
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
 from django.utils.html import format_html
 from django_countries.filters import CountryFilter
@@ -9,8 +8,12 @@ from django_countries.filters import CountryFilter
 from campaigns import services
 from campaigns.forms import CampaignAdminForm
 from campaigns.models import Campaign, Partner, Signature, SuggestedAmount
-from core.exports import csv_cell, csv_response, log_export
+from core.exports import csv_response, log_export
 from core.money import format_money
+
+# The admin is the top layer: erasing a supporter spans campaigns and pledges, so it goes
+# through the one erasure service above both apps.
+from staff.services import supporters_erase
 
 EXPORT_CHUNK_SIZE = 2000
 EXPORT_COLUMNS = [
@@ -109,6 +112,10 @@ class CampaignAdmin(admin.ModelAdmin):
         ),
     )
 
+    def save_model(self, request, obj, form, change):
+        # The description's HTML is rendered once, here, and stored; readers never render it.
+        services.campaign_save(campaign=obj)
+
     @admin.display(description="Signatures")
     def signature_progress(self, obj):
         percent = obj.signature_count * 100 // obj.signature_goal if obj.signature_goal else 0
@@ -182,25 +189,24 @@ def signature_csv_rows(queryset):
     for row in rows.iterator(chunk_size=EXPORT_CHUNK_SIZE):
         (pk, slug, first, last, email, country, postal, public, updates, *rest) = row
         confirmed, created, source, utm, article_id, erased_at = rest
-        yield (
-            [
-                pk,
-                slug,
-                csv_cell(first),
-                csv_cell(last),
-                csv_cell(email) if updates else "",
-                country,
-                csv_cell(postal),
-                public,
-                updates,
-                csv_cell(confirmed),
-                csv_cell(created),
-                csv_cell(source),
-                csv_cell(";".join(f"{k}={v}" for k, v in sorted((utm or {}).items()))),
-                article_id or "",
-                "yes" if erased_at else "",
-            ]
-        )
+        # Raw values: `csv_response` makes every cell formula-safe.
+        yield [
+            pk,
+            slug,
+            first,
+            last,
+            email if updates else "",
+            country,
+            postal,
+            public,
+            updates,
+            confirmed,
+            created,
+            source,
+            ";".join(f"{k}={v}" for k, v in sorted((utm or {}).items())),
+            article_id or "",
+            "yes" if erased_at else "",
+        ]
 
 
 @admin.register(Signature)
@@ -292,23 +298,10 @@ class SignatureAdmin(admin.ModelAdmin):
         emails = set(
             queryset.filter(erased_at__isnull=True).values_list("email_normalized", flat=True)
         )
-        # Every row of these supporters, on every campaign, is about to be anonymised.
-        affected = list(
-            Signature.objects.filter(
-                email_normalized__in=emails, erased_at__isnull=True
-            ).values_list("pk", flat=True)
-        )
-        erased = sum(services.signature_erase_for_email(email=email) for email in emails)
-        if affected:
-            # Logged after erasure, so the admin history keeps no name (object_repr is str()).
-            LogEntry.objects.log_actions(
-                user_id=request.user.pk,
-                queryset=Signature.objects.filter(pk__in=affected),
-                action_flag=CHANGE,
-                change_message="Erased the supporter's personal data.",
-            )
+        erased = supporters_erase(emails=emails, by=request.user)
         self.message_user(
             request,
-            f"Erased {erased} signature(s) from {len(emails)} supporter(s).",
+            f"Erased {erased.signatures} signature(s) and {erased.pledges} pledge(s) "
+            f"from {len(emails)} supporter(s).",
             messages.SUCCESS,
         )

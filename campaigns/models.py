@@ -5,7 +5,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
 
+from core.markdown import limit_help, validate_markdown
 from core.money import CURRENCY_CHOICES, currency
+
+DESCRIPTION_MAX_LENGTH = 10_000
+
+
+def validate_description(value: str) -> None:
+    """A campaign description must be within the Markdown limits (a field error otherwise)."""
+    validate_markdown(value, max_length=DESCRIPTION_MAX_LENGTH)
 
 
 class CampaignQuerySet(models.QuerySet):
@@ -36,7 +44,14 @@ class Campaign(models.Model):
         "core.Topic", on_delete=models.SET_NULL, null=True, blank=True, related_name="campaigns"
     )
     ask = models.CharField(max_length=240, help_text="The one-line ask shown on cards and buttons.")
-    description = models.TextField(blank=True, help_text="Markdown. Sanitised when shown.")
+    description = models.TextField(
+        blank=True,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        validators=[validate_description],
+        help_text="Markdown. " + limit_help(DESCRIPTION_MAX_LENGTH),
+    )
+    # The description rendered and sanitised when it was saved (`campaigns.services.campaign_save`).
+    description_html = models.TextField(blank=True, editable=False)
     hero_image = models.ImageField(upload_to="campaigns/", blank=True)
     hero_alt = models.CharField(
         "hero image alt text", max_length=250, blank=True, help_text="Required with an image."

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.admin.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -31,6 +29,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign, Signature
+from core.history import history_scrub
+from core.markdown import render_markdown
 
 logger = logging.getLogger(__name__)
 
@@ -270,6 +270,22 @@ def _confirmation_message(signature: Signature) -> EmailMultiAlternatives:
 # --- Campaign state and counters -------------------------------------------------------------
 
 
+@transaction.atomic
+def campaign_save(*, campaign: Campaign) -> Campaign:
+    """Save `campaign` (new or changed) with its description rendered once into
+    `description_html`. The admin and the demo content call this.
+
+    Validate first (the admin form runs the model's validators); the description is checked
+    again here and ValidationError raised when over the Markdown limits, so nothing slow is
+    ever rendered.
+    """
+    for validator in Campaign._meta.get_field("description").validators:
+        validator(campaign.description)
+    campaign.description_html = str(render_markdown(campaign.description))
+    campaign.save()
+    return campaign
+
+
 def campaign_close(*, campaign: Campaign) -> bool:
     """Close the campaign to new signatures and pledges. Returns False if it was closed already."""
     changed = (
@@ -317,23 +333,33 @@ def campaign_recount(*, campaigns=None, dry_run: bool = False) -> list[Drift]:
 # --- Privacy ---------------------------------------------------------------------------------
 
 
-def signature_erase_for_email(*, email: str) -> int:
+def signature_erase_for_email(*, email: str) -> list[int]:
     """Anonymise every signature of `email` (normalised) on every campaign.
 
-    Names become "Erased", the address an unroutable placeholder, postal code, comment and IP
-    hash are cleared, the name is no longer shown, and admin history entries stop naming the
-    rows. The rows stay, so counts are unchanged. Transactional and idempotent; returns how
-    many signatures this call erased.
+    Names become "Erased", the address an unroutable placeholder; postal code, comment, IP
+    hash and tracking values (a link's `?source=` can carry an address) are cleared; the name
+    is no longer shown and no update is sent. The admin history stops naming the rows and
+    quoting the address or the name. The rows stay (country and dates too, as anonymous
+    statistics), so counts are unchanged. Transactional and idempotent; returns the ids of the
+    signatures this call erased. Callers erasing a supporter everywhere use
+    `staff.services.supporter_erase`.
     """
     email_normalized = email_normalize(email)
     if not email_normalized:
-        return 0
+        return []
     now = timezone.now()
-    erased_ids: list[str] = []
+    erased_ids: list[int] = []
+    words = {email_normalized}
     with transaction.atomic():
         for signature in Signature.objects.select_for_update().filter(
             email_normalized=email_normalized, erased_at__isnull=True
         ):
+            words |= {
+                signature.email,
+                f"{signature.first_name} {signature.last_name}",
+                signature.first_name,
+                signature.last_name,
+            }
             placeholder = f"erased-{signature.pk}@invalid.example"
             signature.first_name = ERASED_NAME
             signature.last_name = ERASED_NAME
@@ -343,26 +369,33 @@ def signature_erase_for_email(*, email: str) -> int:
             signature.comment = ""
             signature.ip_hash = ""
             signature.show_publicly = False
+            signature.wants_updates = False
+            signature.source = ""
+            signature.utm = {}
             signature.erased_at = now
-            signature.save(
-                update_fields=[
-                    "first_name",
-                    "last_name",
-                    "email",
-                    "email_normalized",
-                    "postal_code",
-                    "comment",
-                    "ip_hash",
-                    "show_publicly",
-                    "erased_at",
-                ]
+            signature.save(update_fields=[*ERASED_SIGNATURE_FIELDS, "erased_at"])
+            erased_ids.append(signature.pk)
+        if erased_ids:
+            history_scrub(
+                model=Signature, object_ids=erased_ids, words=words, object_repr=ERASED_NAME
             )
-            erased_ids.append(str(signature.pk))
-        # The admin history names each signature by str() (its first name): scrub that too.
-        LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(Signature), object_id__in=erased_ids
-        ).update(object_repr=ERASED_NAME)
-    return len(erased_ids)
+    return erased_ids
+
+
+# Every personal field of a signature, cleared by `signature_erase_for_email`.
+ERASED_SIGNATURE_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "email_normalized",
+    "postal_code",
+    "comment",
+    "ip_hash",
+    "show_publicly",
+    "wants_updates",
+    "source",
+    "utm",
+)
 
 
 # --- Money counters (called by the pledges app) ----------------------------------------------

@@ -4,6 +4,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -72,10 +73,20 @@ class CampaignDetailView(DetailView):
         return _detail_context(self.request, self.object, preview=self.preview)
 
 
-@method_decorator(staff_member_required, name="dispatch")
-@method_decorator(never_cache, name="dispatch")
+@method_decorator(
+    [
+        never_cache,
+        staff_member_required,  # signed-out visitors go to the staff login
+        permission_required("campaigns.change_campaign", raise_exception=True),  # others: 403
+    ],
+    name="dispatch",
+)
 class CampaignPreviewView(CampaignDetailView):
-    """Staff see any campaign, drafts included, as readers will; never indexed or cached."""
+    """Campaigners see any campaign, drafts included, as readers will; never indexed or cached.
+
+    Previews follow roles: only staff who may change campaigns (Campaigners) open one; other
+    staff (Editors, and Finance, who may only view campaigns) get 403.
+    """
 
     preview = True
 

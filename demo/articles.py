@@ -20,6 +20,7 @@ from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
 
 from articles.models import Article, Author, Image, Tag
+from articles.services import article_save
 from campaigns.models import Campaign
 from core.models import Topic
 
@@ -371,18 +372,20 @@ def load(*, stdout, style):
 
 
 def _article(*, slug, title, standfirst, body, topic, published_at, hero_image=None):
-    return Article.objects.get_or_create(
+    existing = Article.objects.filter(slug=slug).first()
+    if existing is not None:
+        return existing, False
+    article = Article(
         slug=slug,
-        defaults={
-            "title": title,
-            "standfirst": standfirst,
-            "body": body,
-            "topic": topic,
-            "status": Article.Status.PUBLISHED,
-            "published_at": published_at,
-            "hero_image": hero_image,
-        },
+        title=title,
+        standfirst=standfirst,
+        body=body,
+        topic=topic,
+        status=Article.Status.PUBLISHED,
+        published_at=published_at,
+        hero_image=hero_image,
     )
+    return article_save(article=article), True
 
 
 def _slugify(title: str) -> str:

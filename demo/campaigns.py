@@ -15,7 +15,7 @@ from faker import Faker
 from PIL import Image, ImageDraw
 
 from campaigns.models import Campaign, Partner, Signature, SuggestedAmount
-from campaigns.services import campaign_recount, email_normalize
+from campaigns.services import campaign_recount, campaign_save, email_normalize
 from core.models import Topic
 from demo.factories.campaigns import SignatureFactory
 
@@ -198,6 +198,8 @@ def load(*, stdout, style):
                 "currency": "USD",
             },
         )
+        if created:
+            campaign_save(campaign=campaign)  # renders the description once, as the admin does
         if spec.get("hero_alt") and not campaign.hero_image:
             # Saved through the field's storage under demo/, so `make clean` removes demo media.
             storage = Campaign._meta.get_field("hero_image").storage

@@ -8,11 +8,15 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from campaigns.models import Campaign
-from core.exports import csv_cell, csv_response, log_export
+from core.exports import csv_response, log_export
 from core.money import format_money
 from pledges import selectors, services, webhooks
 from pledges.models import Dispute, Pledge, Refund, StripeEvent
 from pledges.stripe_gateway import PaymentGatewayError, is_live_mode
+
+# The admin is the top layer: erasing a supporter spans campaigns and pledges, so it goes
+# through the one erasure service above both apps.
+from staff.services import supporters_erase
 
 
 def _dashboard_link(kind: str, stripe_id: str):
@@ -67,28 +71,27 @@ CSV_HEADER = [
 def pledge_csv_rows(queryset):
     """Yield CSV rows for `queryset`, read in chunks; emails only where updates were asked for."""
     for pledge in queryset.select_related("campaign").order_by("pk").iterator(chunk_size=2000):
-        yield (
-            [
-                pledge.pk,
-                csv_cell(pledge.created_at),
-                csv_cell(pledge.paid_at),
-                pledge.campaign.slug,
-                pledge.status,
-                format_money(pledge.amount_minor, pledge.currency),
-                pledge.currency,
-                pledge.amount_minor,
-                pledge.amount_refunded_minor,
-                csv_cell(pledge.name),
-                # Only supporters who asked for updates may be contacted from an export.
-                pledge.email if pledge.wants_updates else "",
-                pledge.is_anonymous,
-                pledge.wants_updates,
-                csv_cell(pledge.public_message),
-                pledge.stripe_checkout_session_id or "",
-                pledge.stripe_payment_intent_id,
-                pledge.needs_review,
-            ]
-        )
+        # Raw values: `csv_response` makes every cell formula-safe.
+        yield [
+            pledge.pk,
+            pledge.created_at,
+            pledge.paid_at,
+            pledge.campaign.slug,
+            pledge.status,
+            format_money(pledge.amount_minor, pledge.currency),
+            pledge.currency,
+            pledge.amount_minor,
+            pledge.amount_refunded_minor,
+            pledge.name,
+            # Only supporters who asked for updates may be contacted from an export.
+            pledge.email if pledge.wants_updates else "",
+            pledge.is_anonymous,
+            pledge.wants_updates,
+            pledge.public_message,
+            pledge.stripe_checkout_session_id or "",
+            pledge.stripe_payment_intent_id,
+            pledge.needs_review,
+        ]
 
 
 class _ReadOnlyInline(admin.TabularInline):
@@ -139,7 +142,7 @@ class PledgeAdmin(admin.ModelAdmin):
         "=stripe_payment_intent_id",
     ]
     date_hierarchy = "created_at"
-    actions = ["export_csv", "request_refund"]
+    actions = ["export_csv", "request_refund", "erase_supporters"]
     readonly_fields = [
         "id",
         "campaign",
@@ -225,6 +228,10 @@ class PledgeAdmin(admin.ModelAdmin):
     def has_refund_permission(self, request):
         return request.user.has_perm("pledges.refund_pledge")
 
+    def has_erase_permission(self, request):
+        # One permission for one behaviour: erasing a supporter, wherever staff start it.
+        return request.user.has_perm("campaigns.erase_supporter")
+
     @admin.display(description="pledge", ordering="created_at")
     def short_id(self, pledge):
         return str(pledge.pk)[:8]
@@ -283,6 +290,21 @@ class PledgeAdmin(admin.ModelAdmin):
                 "A refund lowers the total once Stripe says it succeeded.",
                 messages.SUCCESS,
             )
+
+    @admin.action(description="Erase these supporters everywhere", permissions=["erase"])
+    def erase_supporters(self, request, queryset):
+        emails = set(
+            queryset.filter(erased_at__isnull=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+        erased = supporters_erase(emails={e.strip().lower() for e in emails}, by=request.user)
+        self.message_user(
+            request,
+            f"Erased {erased.pledges} pledge(s) and {erased.signatures} signature(s) "
+            f"from {len(emails)} supporter(s).",
+            messages.SUCCESS,
+        )
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context=extra_context)

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_adjust_pledge_totals, campaign_set_pledge_totals
+from core.history import history_scrub
 from core.money import currency, format_money
 from pledges import stripe_gateway
 from pledges.models import Dispute, Pledge, Refund
@@ -708,25 +709,47 @@ def pledge_request_refund(
     return row
 
 
-def pledge_erase_for_email(*, email: str) -> int:
-    """Anonymise every pledge made with `email` (name, email, message); amounts stay.
+def pledge_erase_for_email(*, email: str) -> list:
+    """Anonymise every pledge made with `email` (any case); amounts, status and Stripe ids stay.
 
-    Returns how many pledges were erased. Idempotent.
+    Clears the name, address, public message, IP hash, tracking values and what staff wrote
+    in `review_reason` (the review flag itself stays); the pledge becomes anonymous and gets no
+    updates. The admin history stops quoting the address or the name. Transactional and
+    idempotent; returns the ids of the pledges this call erased. Callers erasing a supporter
+    everywhere use `staff.services.supporter_erase`.
     """
     email = (email or "").strip()
     if not email:
-        return 0
-    return Pledge.objects.filter(email__iexact=email, erased_at__isnull=True).update(
-        name="",
-        email="",
-        public_message="",
-        is_anonymous=True,
-        wants_updates=False,
-        ip_hash="",
-        utm={},
-        erased_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
+        return []
+    now = timezone.now()
+    with transaction.atomic():
+        found = list(
+            Pledge.objects.select_for_update()
+            .filter(email__iexact=email, erased_at__isnull=True)
+            .values_list("pk", "name", "email")
+        )
+        if not found:
+            return []
+        ids = [pk for pk, _name, _email in found]
+        Pledge.objects.filter(pk__in=ids).update(
+            name="",
+            email="",
+            public_message="",
+            is_anonymous=True,
+            wants_updates=False,
+            ip_hash="",
+            source="",
+            utm={},
+            review_reason="",
+            erased_at=now,
+            updated_at=now,
+        )
+        words = {email} | {name for _pk, name, _e in found} | {e for _pk, _n, e in found}
+        history_scrub(model=Pledge, object_ids=ids, words=words, object_repr=ERASED_PLEDGE)
+    return ids
+
+
+ERASED_PLEDGE = "Erased pledge"
 
 
 def pledge_recount(*, campaign_ids: list[int] | None = None, dry_run: bool = False) -> list[dict]:

@@ -8,6 +8,7 @@ from django.utils.text import slugify
 from PIL import Image as PILImage
 
 from articles.models import Article, Author, Image, Tag
+from articles.services import article_save
 from demo.factories.core import TopicFactory
 
 
@@ -64,6 +65,11 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     topic = factory.SubFactory(TopicFactory)
     status = Article.Status.PUBLISHED
     published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Through the service, like the admin, so the body's HTML is stored.
+        return article_save(article=model_class(*args, **kwargs))
 
     @factory.post_generation
     def authors(self, create, extracted, **kwargs):

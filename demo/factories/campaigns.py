@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from campaigns.models import Campaign, Partner, Signature, SuggestedAmount
-from campaigns.services import email_normalize
+from campaigns.services import campaign_save, email_normalize
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):
@@ -23,6 +23,11 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     signature_goal = 1000
     requires_confirmation = True
     money_goal_minor = 0
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Through the service, like the admin, so the description's HTML is stored.
+        return campaign_save(campaign=model_class(*args, **kwargs))
 
 
 class PartnerFactory(factory.django.DjangoModelFactory):

@@ -53,7 +53,7 @@ def test_the_list_shows_live_campaigns_filtered_by_topic(client):
 def test_the_campaign_page_shows_the_ask_progress_partners_and_the_form(client, campaign):
     campaign.targets = "US Congress"
     campaign.description = "Families **belong** together.<script>alert(1)</script>"
-    campaign.save()
+    services.campaign_save(campaign=campaign)
     PartnerFactory(campaign=campaign, name="Families Together", url="https://example.org/")
     Campaign.objects.filter(pk=campaign.pk).update(signature_count=1234)
 

@@ -1,8 +1,8 @@
 """Erase one supporter's personal data everywhere: `manage.py erase_supporter EMAIL [--dry-run]`.
 
-Calls `campaigns.services.signature_erase_for_email` and `pledges.services.pledge_erase_for_email`
-in one transaction, so either both apps erase or neither does, then reports how many signatures
-and pledges were erased. `--dry-run` runs the same erasure and rolls it back (side effects queued
+Calls `staff.services.supporter_erase`, the one erasure path (the admin actions use it too): one
+transaction, so either both apps erase or neither does, then reports how many signatures and
+pledges were erased. `--dry-run` runs the same erasure and rolls it back (side effects queued
 with `on_commit` never run). The email is never printed back in full.
 """
 
@@ -38,14 +38,13 @@ class Command(BaseCommand):
         if "@" not in email:
             raise CommandError("That does not look like an email address.")
         # Imported here so `manage.py help` works even while an app's service is unavailable.
-        from campaigns.services import signature_erase_for_email
-        from pledges.services import pledge_erase_for_email
+        from staff.services import supporter_erase
 
         counts = {}
         try:
             with transaction.atomic():
-                counts["signatures"] = signature_erase_for_email(email=email)
-                counts["pledges"] = pledge_erase_for_email(email=email)
+                erased = supporter_erase(email=email)
+                counts["signatures"], counts["pledges"] = erased.signatures, erased.pledges
                 if dry_run:
                     raise _DryRun
         except _DryRun:
