@@ -7,10 +7,10 @@ from django.utils.html import format_html
 from django_countries.filters import CountryFilter
 
 from campaigns import services
-from campaigns.forms import CampaignAdminForm
+from campaigns.forms import CampaignAdminForm, SuggestedAmountAdminForm
 from campaigns.models import Campaign, Partner, Signature, SuggestedAmount
 from core.exports import csv_cell, csv_response, log_export
-from core.money import format_money
+from core.money import CURRENCIES, format_money_full
 
 EXPORT_CHUNK_SIZE = 2000
 EXPORT_COLUMNS = [
@@ -40,28 +40,28 @@ class PartnerInline(admin.TabularInline):
 
 class SuggestedAmountInline(admin.TabularInline):
     model = SuggestedAmount
+    form = SuggestedAmountAdminForm
     extra = 0
     fields = ("amount_minor", "position")
-    verbose_name = "suggested pledge amount (minor units, e.g. cents)"
+    verbose_name = "suggested pledge amount"
 
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     form = CampaignAdminForm
     list_display = (
-        "title",
+        "short_label",
         "status",
-        "topic",
         "signature_progress",
-        "signature_count",
         "money_collected",
         "supporter_count",
         "opens_at",
         "closes_at",
     )
-    list_filter = ("status", "topic", "requires_confirmation", "pledges_enabled")
+    list_display_links = ("short_label",)
+    list_filter = ("status", "topic", "currency", "requires_confirmation", "pledges_enabled")
     list_select_related = ("topic",)
-    search_fields = ("title", "slug", "ask")
+    search_fields = ("title", "short_title", "slug", "ask")
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "created_at"
     inlines = (PartnerInline, SuggestedAmountInline)
@@ -69,13 +69,26 @@ class CampaignAdmin(admin.ModelAdmin):
     readonly_fields = (
         "preview_link",
         "signature_count",
-        "amount_collected_minor",
+        "money_summary",
         "supporter_count",
         "created_at",
         "updated_at",
     )
     fieldsets = (
-        (None, {"fields": ("title", "slug", "topic", "ask", "description", "targets")}),
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "short_title",
+                    "slug",
+                    "topic",
+                    "ask",
+                    "description",
+                    "targets",
+                )
+            },
+        ),
         ("Hero image", {"fields": ("hero_image", "hero_alt", "hero_credit")}),
         (
             "Publishing",
@@ -92,7 +105,8 @@ class CampaignAdmin(admin.ModelAdmin):
                     "pledge_minimum_minor",
                     "pledge_maximum_minor",
                 ),
-                "description": "Amounts are in the currency's minor unit: 5000000 is $50,000.",
+                "description": "Amounts are in the campaign's currency: type 50,000 for $50,000 "
+                "or 25.50 for $25.50 (whole numbers for yen).",
             },
         ),
         (
@@ -100,7 +114,7 @@ class CampaignAdmin(admin.ModelAdmin):
             {
                 "fields": (
                     "signature_count",
-                    "amount_collected_minor",
+                    "money_summary",
                     "supporter_count",
                     "created_at",
                     "updated_at",
@@ -109,14 +123,38 @@ class CampaignAdmin(admin.ModelAdmin):
         ),
     )
 
-    @admin.display(description="Signatures")
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        # Suggested amounts are typed in the currency the form is about to save, which on a
+        # POST is the submitted one (staff may change both at once).
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if issubclass(inline.form, SuggestedAmountAdminForm):
+            code = request.POST.get("currency", "") if request.method == "POST" else ""
+            if code.upper() not in CURRENCIES:
+                code = getattr(obj, "currency", None) or "USD"
+            kwargs["form_kwargs"] = {"currency": code}
+        return kwargs
+
+    @admin.display(description="Campaign", ordering="title")
+    def short_label(self, obj):
+        return obj.label
+
+    @admin.display(description="Signatures", ordering="signature_count")
     def signature_progress(self, obj):
         percent = obj.signature_count * 100 // obj.signature_goal if obj.signature_goal else 0
         return f"{obj.signature_count:,} of {obj.signature_goal:,} ({percent}%)"
 
     @admin.display(description="Raised", ordering="amount_collected_minor")
     def money_collected(self, obj):
-        return format_money(obj.amount_collected_minor, obj.currency)
+        return format_money_full(obj.amount_collected_minor, obj.currency)
+
+    @admin.display(description="Money")
+    def money_summary(self, obj):
+        """ "$560.00 collected of $50,000.00 goal", or without the goal when there is none."""
+        collected = format_money_full(obj.amount_collected_minor or 0, obj.currency)
+        if not obj.money_goal_minor:
+            return f"{collected} collected (no money goal)"
+        goal = format_money_full(obj.money_goal_minor, obj.currency)
+        return f"{collected} collected of {goal} goal"
 
     @admin.display(description="Preview")
     def preview_link(self, obj):
@@ -205,11 +243,25 @@ def signature_csv_rows(queryset):
 
 @admin.register(Signature)
 class SignatureAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "campaign", "country", "is_confirmed", "show_publicly", "created_at")
-    list_filter = ("campaign", ConfirmedFilter, ("country", CountryFilter), "wants_updates")
+    list_display = (
+        "supporter",
+        "campaign_label",
+        "country",
+        "is_confirmed",
+        "show_publicly",
+        "source",
+        "created_at",
+    )
+    list_filter = (
+        "campaign",
+        ConfirmedFilter,
+        ("country", CountryFilter),
+        "wants_updates",
+        "show_publicly",
+    )
     list_select_related = ("campaign",)
-    search_fields = ("email_normalized", "email")
-    search_help_text = "Search by email address."
+    search_fields = ("email_normalized", "first_name", "last_name")
+    search_help_text = "Search by name or email address."
     date_hierarchy = "created_at"
     actions = ("resend_confirmation", "export_csv", "erase_supporters")
     show_full_result_count = False
@@ -234,6 +286,14 @@ class SignatureAdmin(admin.ModelAdmin):
         "erased_at",
     )
     readonly_fields = fields
+
+    @admin.display(description="Supporter", ordering="last_name")
+    def supporter(self, obj):
+        return f"{obj.first_name} {obj.last_name[:1]}." if obj.last_name else obj.first_name
+
+    @admin.display(description="Campaign", ordering="campaign__title")
+    def campaign_label(self, obj):
+        return obj.campaign.label
 
     @admin.display(boolean=True, description="Confirmed", ordering="confirmed_at")
     def is_confirmed(self, obj):

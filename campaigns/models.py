@@ -4,6 +4,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
 
+from core.money import format_money_full
+
+# Campaign labels in staff lists fit a column of a 1280 px wide admin list.
+LABEL_LENGTH = 40
+
 
 class CampaignQuerySet(models.QuerySet):
     def live(self, *, now=None):
@@ -28,6 +33,11 @@ class Campaign(models.Model):
         CLOSED = "closed", "Closed"
 
     title = models.CharField(max_length=200)
+    short_title = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="For staff lists and the dashboard. Empty: the title, cut to fit.",
+    )
     slug = models.SlugField(max_length=200, unique=True)
     topic = models.ForeignKey(
         "core.Topic", on_delete=models.SET_NULL, null=True, blank=True, related_name="campaigns"
@@ -90,6 +100,15 @@ class Campaign(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def label(self) -> str:
+        """The short name staff lists use: `short_title`, or the title cut at a word."""
+        if self.short_title:
+            return self.short_title
+        if len(self.title) <= LABEL_LENGTH:
+            return self.title
+        return self.title[: LABEL_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,;:—-") + "…"
 
     def get_absolute_url(self):
         return reverse("campaigns:detail", kwargs={"slug": self.slug})
@@ -154,7 +173,7 @@ class SuggestedAmount(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.amount_minor} {self.campaign.currency}"
+        return format_money_full(self.amount_minor, self.campaign.currency)
 
 
 class SignatureQuerySet(models.QuerySet):
@@ -215,7 +234,9 @@ class Signature(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.first_name} on {self.campaign_id}"
+        # "Ada L. — Reunite families": the initial only, so lists and history show little.
+        initial = f" {self.last_name[:1]}." if self.last_name else ""
+        return f"{self.first_name}{initial} — {self.campaign.label}"
 
     @property
     def is_confirmed(self) -> bool:

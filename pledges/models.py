@@ -3,6 +3,8 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
+from core.money import format_money_full
+
 
 class Pledge(models.Model):
     """A supporter's pledge of money to a campaign.
@@ -85,7 +87,9 @@ class Pledge(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.amount_minor} {self.currency} to {self.campaign_id} ({self.status})"
+        # "$25.00 to Reunite All Separated Families — paid" (lists select the campaign with it).
+        amount = format_money_full(self.amount_minor, self.currency)
+        return f"{amount} to {self.campaign.label} — {self.get_status_display().lower()}"
 
 
 class StripeEvent(models.Model):
