@@ -3,16 +3,31 @@
 from datetime import timedelta
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from campaigns.models import Campaign
 from core.exports import csv_cell, csv_response, log_export
-from core.money import format_money
+from core.money import format_money, format_money_full
 from pledges import selectors, services
+from pledges.forms import REFUND_REASONS, RefundForm
 from pledges.models import Pledge, StripeEvent
 from pledges.stripe_gateway import PaymentGatewayError, is_live_mode
+
+# One confirmation page lists every pledge it refunds; more than this at once is a mistake.
+MAX_REFUNDS_AT_ONCE = 100
+
+
+def refundable_minor(pledge: Pledge) -> int:
+    """What is left to refund of a paid pledge (0 when it was never paid or is fully refunded)."""
+    if pledge.counted_at is None or not pledge.stripe_payment_intent_id:
+        return 0
+    return max(pledge.amount_minor - pledge.amount_refunded_minor, 0)
 
 
 def _dashboard_link(kind: str, stripe_id: str):
@@ -94,16 +109,18 @@ def pledge_csv_rows(queryset):
 @admin.register(Pledge)
 class PledgeAdmin(admin.ModelAdmin):
     change_list_template = "pledges/admin/change_list.html"
+    change_form_template = "pledges/admin/change_form.html"
     list_display = [
-        "short_id",
-        "campaign",
         "amount",
+        "campaign_label",
+        "supporter",
         "status",
         "needs_review",
-        "created_at",
         "paid_at",
-        "payment_link",
+        "created_at",
+        "stripe_link",
     ]
+    list_display_links = ["amount"]
     list_filter = ["status", "needs_review", PendingOverAnHourFilter, "campaign", "currency"]
     list_select_related = ["campaign"]
     search_fields = [
@@ -113,6 +130,7 @@ class PledgeAdmin(admin.ModelAdmin):
         "=stripe_checkout_session_id",
         "=stripe_payment_intent_id",
     ]
+    search_help_text = "Search by name, email, pledge id or Stripe id."
     date_hierarchy = "created_at"
     actions = ["export_csv", "request_refund"]
     readonly_fields = [
@@ -200,17 +218,34 @@ class PledgeAdmin(admin.ModelAdmin):
     def has_refund_permission(self, request):
         return request.user.has_perm("pledges.refund_pledge")
 
-    @admin.display(description="pledge", ordering="created_at")
-    def short_id(self, pledge):
-        return str(pledge.pk)[:8]
-
     @admin.display(description="amount", ordering="amount_minor")
     def amount(self, pledge):
-        return format_money(pledge.amount_minor, pledge.currency)
+        return format_money_full(pledge.amount_minor, pledge.currency)
+
+    @admin.display(description="campaign", ordering="campaign__title")
+    def campaign_label(self, pledge):
+        return pledge.campaign.label
+
+    @admin.display(description="supporter", ordering="name")
+    def supporter(self, pledge):
+        return pledge.name
+
+    @admin.display(description="Stripe")
+    def stripe_link(self, pledge):
+        if not pledge.stripe_payment_intent_id:
+            return "—"
+        prefix = "https://dashboard.stripe.com/" + ("" if is_live_mode() else "test/")
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer" aria-label="Payment {} in Stripe">Payment</a>',
+            f"{prefix}payments/{pledge.stripe_payment_intent_id}",
+            pledge.stripe_payment_intent_id,
+        )
 
     @admin.display(description="refunded")
     def amount_refunded(self, pledge):
-        return format_money(pledge.amount_refunded_minor, pledge.currency)
+        refunded = format_money_full(pledge.amount_refunded_minor, pledge.currency)
+        balance = format_money_full(refundable_minor(pledge), pledge.currency)
+        return f"{refunded} (refundable balance {balance})"
 
     @admin.display(description="Stripe payment")
     def payment_link(self, pledge):
@@ -234,21 +269,69 @@ class PledgeAdmin(admin.ModelAdmin):
         )
 
     @admin.action(
-        description="Refund selected pledges in full (through Stripe)", permissions=["refund"]
+        description="Refund selected pledges in full (asks to confirm)", permissions=["refund"]
     )
     def request_refund(self, request, queryset):
+        """First a confirmation page listing each pledge and its balance; Stripe only on Confirm.
+
+        The page posts back each pledge's balance as shown; a pledge whose balance changed in
+        between (a refund recorded meanwhile) is skipped, so what is refunded is what was shown.
+        """
+        pledges = list(
+            queryset.select_related("campaign").order_by("-created_at")[: MAX_REFUNDS_AT_ONCE + 1]
+        )
+        if len(pledges) > MAX_REFUNDS_AT_ONCE:
+            self.message_user(
+                request,
+                f"Refund at most {MAX_REFUNDS_AT_ONCE} pledges at a time; "
+                "filter the list to fewer first. Nothing was refunded.",
+                messages.ERROR,
+            )
+            return None
+        if request.POST.get("post") == "yes":
+            return self._refund_confirmed(request, pledges)
+        refundable = [(p, refundable_minor(p)) for p in pledges]
+        totals: dict[str, int] = {}
+        for pledge, balance in refundable:
+            if balance:
+                totals[pledge.currency] = totals.get(pledge.currency, 0) + balance
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Confirm the refunds",
+            "opts": self.model._meta,
+            "rows": [
+                {
+                    "pledge": pledge,
+                    "amount": format_money_full(pledge.amount_minor, pledge.currency),
+                    "refunded": format_money_full(pledge.amount_refunded_minor, pledge.currency),
+                    "balance_minor": balance,
+                    "balance": format_money_full(balance, pledge.currency),
+                }
+                for pledge, balance in refundable
+            ],
+            "totals": [format_money_full(total, code) for code, total in sorted(totals.items())],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "cancel_url": reverse("admin:pledges_pledge_changelist"),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "pledges/admin/refund_confirmation.html", context)
+
+    def _refund_confirmed(self, request, pledges):
         asked = 0
-        for pledge in queryset:
-            try:
-                services.pledge_request_refund(pledge=pledge)
-            except ValidationError as error:
-                self.message_user(request, f"{pledge.pk}: {error.messages[0]}", messages.WARNING)
+        for pledge in pledges:
+            balance = refundable_minor(pledge)
+            if not balance:
                 continue
-            except PaymentGatewayError as error:
-                self.message_user(request, f"{pledge.pk}: {error}", messages.ERROR)
+            if request.POST.get(f"balance-{pledge.pk}") != str(balance):
+                self.message_user(
+                    request,
+                    f"{pledge}: the balance changed since the confirmation page; not refunded. "
+                    "Review it again.",
+                    messages.WARNING,
+                )
                 continue
-            asked += 1
-            self.log_change(request, pledge, "Asked Stripe for a full refund.")
+            if self._ask_stripe(request, pledge, amount_minor=balance):
+                asked += 1
         if asked:
             self.message_user(
                 request,
@@ -256,6 +339,81 @@ class PledgeAdmin(admin.ModelAdmin):
                 "Each is recorded when Stripe confirms it.",
                 messages.SUCCESS,
             )
+        return None
+
+    def _ask_stripe(self, request, pledge, *, amount_minor, reason="requested_by_customer"):
+        """One refund request to Stripe, recorded in the admin history; False on a refusal."""
+        try:
+            services.pledge_request_refund(pledge=pledge, amount_minor=amount_minor)
+        except ValidationError as error:
+            self.message_user(request, f"{pledge}: {error.messages[0]}", messages.WARNING)
+            return False
+        except PaymentGatewayError as error:
+            self.message_user(request, f"{pledge}: {error}", messages.ERROR)
+            return False
+        reason_text = dict(REFUND_REASONS).get(reason, reason)
+        self.log_change(
+            request,
+            pledge,
+            f"Asked Stripe to refund {format_money_full(amount_minor, pledge.currency)} "
+            f"({reason_text}).",
+        )
+        return True
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/refund/",
+                self.admin_site.admin_view(self.refund_view),
+                name="pledges_pledge_refund",
+            ),
+            *super().get_urls(),
+        ]
+
+    def refund_view(self, request, object_id):
+        """A refund of one pledge from its change page: amount (partial allowed) and reason."""
+        if not self.has_refund_permission(request):
+            raise PermissionDenied
+        pledge = get_object_or_404(Pledge.objects.select_related("campaign"), pk=object_id)
+        balance = refundable_minor(pledge)
+        change_url = reverse("admin:pledges_pledge_change", args=[pledge.pk])
+        form = RefundForm(
+            request.POST if request.method == "POST" else None,
+            balance_minor=balance,
+            currency=pledge.currency,
+        )
+        if request.method == "POST" and balance and form.is_valid():
+            amount = form.cleaned_data["amount"]
+            if self._ask_stripe(
+                request, pledge, amount_minor=amount, reason=form.cleaned_data["reason"]
+            ):
+                self.message_user(
+                    request,
+                    f"Stripe was asked to refund {format_money_full(amount, pledge.currency)}. "
+                    "The refund is recorded when Stripe confirms it.",
+                    messages.SUCCESS,
+                )
+            return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Refund {pledge}",
+            "opts": self.model._meta,
+            "original": pledge,
+            "pledge": pledge,
+            "form": form,
+            "amount": format_money_full(pledge.amount_minor, pledge.currency),
+            "refunded": format_money_full(pledge.amount_refunded_minor, pledge.currency),
+            "balance_minor": balance,
+            "balance": format_money_full(balance, pledge.currency),
+            "change_url": change_url,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "pledges/admin/refund.html", context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and self.has_refund_permission(request) and refundable_minor(obj):
+            context["refund_url"] = reverse("admin:pledges_pledge_refund", args=[obj.pk])
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context=extra_context)
@@ -266,8 +424,8 @@ class PledgeAdmin(admin.ModelAdmin):
             context["pledge_totals"] = [
                 {
                     "currency": row["currency"],
-                    "pledged": format_money(row["pledged"], row["currency"]),
-                    "collected": format_money(row["paid"] - row["refunded"], row["currency"]),
+                    "pledged": format_money_full(row["pledged"], row["currency"]),
+                    "collected": format_money_full(row["paid"] - row["refunded"], row["currency"]),
                 }
                 for row in selectors.pledge_totals(pledges=context["cl"].queryset)
             ]

@@ -131,9 +131,10 @@ def test_the_refund_action_asks_stripe_and_records_nothing_until_the_event(
 
     response = client.post(
         reverse(CHANGELIST),
-        {"action": "request_refund", "_selected_action": [pledge.pk]},
+        {"action": "request_refund", "post": "yes", "_selected_action": [pledge.pk],
+         f"balance-{pledge.pk}": str(pledge.amount_minor)},
         follow=True,
-    )
+    )  # fmt: skip
 
     assert "Stripe was asked to refund 1 pledge" in response.content.decode()
     assert [e["type"] for e in emu.events][-1] == "charge.refunded"
