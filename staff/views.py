@@ -1,11 +1,19 @@
 """The staff dashboard: how each live campaign is doing, inside the admin."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse, reverse_lazy
+from django.utils.crypto import salted_hmac
+from django.views import defaults
 
 from core.money import format_money
+from core.net import ip_hash
+from core.ratelimit import is_limited
 from staff.charts import bar_chart
+from staff.forms import StaffPasswordResetForm
 from staff.selectors import dashboard_campaign_stats
 
 # The busiest sources per campaign; the rest are counted in a line under the table.
@@ -104,3 +112,61 @@ def _present(stats):
             max_label=format_money(max(money_values), currency),
         ),
     }
+
+
+def permission_denied(request, exception=None):
+    """The 403 page: admin-styled, with a way back to the admin home, for signed-in staff
+    inside the admin; the public page for everyone else (handler403 in config/urls.py)."""
+    user = getattr(request, "user", None)
+    in_admin = request.path.startswith(reverse("admin:index"))
+    if in_admin and user is not None and user.is_active and user.is_staff:
+        context = {**admin.site.each_context(request), "title": "You cannot open this page"}
+        return TemplateResponse(request, "admin/403.html", context, status=403).render()
+    return defaults.permission_denied(request, exception)
+
+
+# One address gets a few reset emails an hour at most, and one client asks for a few dozen:
+# enough for a person who lost the first email, too few to flood a colleague's inbox.
+RESET_RATE_PER_EMAIL = "3/h"
+RESET_RATE_PER_CLIENT = "20/h"
+
+
+class StaffPasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, for staff, from the admin login page.
+
+    Over the rate limit it sends nothing and answers exactly as when it sends, so the page
+    never tells anyone whether an address belongs to staff.
+    """
+
+    form_class = StaffPasswordResetForm
+    success_url = reverse_lazy("password_reset_done")
+
+    def get_context_data(self, **kwargs):
+        return {**admin.site.each_context(self.request), **super().get_context_data(**kwargs)}
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].strip().lower()
+        email_key = salted_hmac("staff.password_reset", email, algorithm="sha256").hexdigest()
+        limited = is_limited(
+            scope="password-reset-client", key=ip_hash(self.request), rate=RESET_RATE_PER_CLIENT
+        ) or is_limited(scope="password-reset-email", key=email_key, rate=RESET_RATE_PER_EMAIL)
+        if limited:
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
+
+class StaffPasswordResetDoneView(auth_views.PasswordResetDoneView):
+    def get_context_data(self, **kwargs):
+        return {**admin.site.each_context(self.request), **super().get_context_data(**kwargs)}
+
+
+class StaffPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    success_url = reverse_lazy("password_reset_complete")
+
+    def get_context_data(self, **kwargs):
+        return {**admin.site.each_context(self.request), **super().get_context_data(**kwargs)}
+
+
+class StaffPasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    def get_context_data(self, **kwargs):
+        return {**admin.site.each_context(self.request), **super().get_context_data(**kwargs)}
