@@ -37,6 +37,57 @@ def dashboard(request):
     return TemplateResponse(request, "staff/dashboard.html", context)
 
 
+# How people name where a supporter came from; other codes are shown tidied ("partner_site" ->
+# "Partner site"). Sources with no code, or the pledge form's own default, are "Direct".
+SOURCE_NAMES = {
+    "": "Direct",
+    "pledge_form": "Direct",
+    "direct": "Direct",
+    "email": "Email",
+    "newsletter": "Email",
+    "mail": "Email",
+    "social": "Social media",
+    "facebook": "Facebook",
+    "twitter": "X (Twitter)",
+    "x": "X (Twitter)",
+    "bluesky": "Bluesky",
+    "instagram": "Instagram",
+    "whatsapp": "WhatsApp",
+    "share": "Shared link",
+    "article": "An article",
+    "demo": "Demo data",
+}
+
+
+def source_label(*, source: str, article_id: int | None, article_title: str = "") -> str:
+    """Where actions came from, as staff would say it: "Article: <title>", "Direct", "Email"."""
+    if article_id:
+        return f"Article: {article_title}" if article_title else f"Article #{article_id} (deleted)"
+    code = (source or "").strip()
+    if code.lower() in SOURCE_NAMES:
+        return SOURCE_NAMES[code.lower()]
+    return code.replace("_", " ").replace("-", " ").capitalize()
+
+
+def _sources_by_label(rows) -> list[tuple[str, dict]]:
+    """Rows that read the same ("" and "pledge_form" are both "Direct") as one, busiest first."""
+    merged: dict[str, dict] = {}
+    for row in rows:
+        label = source_label(
+            source=row.source, article_id=row.article_id, article_title=row.article_title
+        )
+        totals = merged.setdefault(
+            label, {"signatures": 0, "awaiting": 0, "pledges": 0, "money_minor": 0}
+        )
+        totals["signatures"] += row.signatures
+        totals["awaiting"] += row.awaiting
+        totals["pledges"] += row.pledges
+        totals["money_minor"] += row.money_minor
+    return sorted(
+        merged.items(), key=lambda item: (-item[1]["signatures"], -item[1]["money_minor"], item[0])
+    )
+
+
 def _present(stats):
     """What the template shows for one campaign: formatted money and the two charts."""
     campaign = stats.campaign
@@ -74,13 +125,13 @@ def _present(stats):
         ],
         "sources": [
             {
-                "row": row,
-                "signatures": f"{row.signatures:,}",
-                "awaiting": f"{row.awaiting:,}",
-                "pledges": f"{row.pledges:,}",
-                "money": format_money(row.money_minor, currency),
+                "label": label,
+                "signatures": f"{row['signatures']:,}",
+                "awaiting": f"{row['awaiting']:,}",
+                "pledges": f"{row['pledges']:,}",
+                "money": format_money(row["money_minor"], currency),
             }
-            for row in stats.sources
+            for label, row in _sources_by_label(stats.sources)
         ],
         "signature_chart": bar_chart(
             chart_id=f"{campaign.pk}-signatures",
