@@ -1,10 +1,11 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
 
-from core.money import format_money_full
+from core.money import CURRENCY_CHOICES, currency, format_money_full
 
 # Campaign labels in staff lists fit a column of a 1280 px wide admin list.
 LABEL_LENGTH = 40
@@ -64,10 +65,12 @@ class Campaign(models.Model):
 
     # Pledge settings. Money is an integer in the currency's minor unit (cents, pence, yen).
     pledges_enabled = models.BooleanField(default=True)
-    currency = models.CharField(max_length=3, default="USD")
+    currency = models.CharField(max_length=3, default="USD", choices=CURRENCY_CHOICES)
     money_goal_minor = models.PositiveBigIntegerField(default=0)
     pledge_minimum_minor = models.PositiveBigIntegerField(
-        null=True, blank=True, help_text="Empty: one major unit (1 USD, 1 JPY...)."
+        null=True,
+        blank=True,
+        help_text="Empty: one major unit (1 USD...) or Stripe's minimum if higher (50 JPY).",
     )
     pledge_maximum_minor = models.PositiveBigIntegerField(
         null=True, blank=True, help_text="Empty: 10,000 major units."
@@ -112,6 +115,37 @@ class Campaign(models.Model):
 
     def get_absolute_url(self):
         return reverse("campaigns:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        """Pledge limits Stripe can take: a minimum below Stripe's minimum charge in the
+        currency would fail at Checkout for every supporter who tried it."""
+        super().clean()
+        try:
+            limits = currency(self.currency)
+        except ValueError:
+            return  # The field's choices already say so.
+        errors = {}
+        if self.pledge_minimum_minor is not None:
+            if self.pledge_minimum_minor < limits.minimum_minor:
+                errors["pledge_minimum_minor"] = ValidationError(
+                    f"Stripe's smallest {limits.code} charge is {limits.minimum_minor} "
+                    "(in the minor unit); the minimum cannot be lower.",
+                    code="below_stripe_minimum",
+                )
+        if self.pledge_maximum_minor is not None:
+            if self.pledge_maximum_minor > limits.maximum_minor:
+                errors["pledge_maximum_minor"] = ValidationError(
+                    f"Stripe takes at most {limits.maximum_minor} (in the minor unit).",
+                    code="above_stripe_maximum",
+                )
+            elif self.pledge_maximum_minor < max(
+                self.pledge_minimum_minor or 0, limits.minimum_minor
+            ):
+                errors["pledge_maximum_minor"] = ValidationError(
+                    "The maximum cannot be below the minimum.", code="below_minimum"
+                )
+        if errors:
+            raise ValidationError(errors)
 
     def signing_state(self, *, now=None) -> str:
         """Why the campaign does or does not take signatures: "open", "draft", "closed" (by

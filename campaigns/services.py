@@ -397,6 +397,21 @@ def campaign_record_refund(*, campaign_id: int, amount_minor: int, supporter_los
         )
 
 
+def campaign_adjust_pledge_totals(*, campaign_id: int, amount_minor: int, supporters: int) -> None:
+    """Move the money counters by signed amounts: a refund or dispute taking money off (negative),
+    a failed refund or a won dispute giving it back (positive).
+
+    Call it inside the transaction that changes the pledge's refund or dispute rows.
+    """
+    if not (amount_minor or supporters):
+        return
+    with transaction.atomic():
+        Campaign.objects.filter(pk=campaign_id).update(
+            amount_collected_minor=F("amount_collected_minor") + amount_minor,
+            supporter_count=F("supporter_count") + supporters,
+        )
+
+
 def campaign_set_pledge_totals(
     *, campaign_id: int, amount_collected_minor: int, supporter_count: int
 ) -> None:

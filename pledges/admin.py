@@ -14,9 +14,9 @@ from django.utils.html import format_html
 from campaigns.models import Campaign
 from core.exports import csv_cell, csv_response, log_export
 from core.money import format_money, format_money_full
-from pledges import selectors, services
+from pledges import selectors, services, webhooks
 from pledges.forms import REFUND_REASONS, RefundForm
-from pledges.models import Pledge, StripeEvent
+from pledges.models import Dispute, Pledge, Refund, StripeEvent
 from pledges.stripe_gateway import PaymentGatewayError, is_live_mode
 
 # One confirmation page lists every pledge it refunds; more than this at once is a mistake.
@@ -24,10 +24,8 @@ MAX_REFUNDS_AT_ONCE = 100
 
 
 def refundable_minor(pledge: Pledge) -> int:
-    """What is left to refund of a paid pledge (0 when it was never paid or is fully refunded)."""
-    if pledge.counted_at is None or not pledge.stripe_payment_intent_id:
-        return 0
-    return max(pledge.amount_minor - pledge.amount_refunded_minor, 0)
+    """What is left to refund: the pledges service's answer (refunds in flight held back)."""
+    return services.pledge_refundable_minor(pledge=pledge)
 
 
 def _dashboard_link(kind: str, stripe_id: str):
@@ -106,8 +104,41 @@ def pledge_csv_rows(queryset):
         )
 
 
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RefundInline(_ReadOnlyInline):
+    model = Refund
+    fields = ["stripe_refund_id", "amount", "status", "reason", "requested_by", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="amount")
+    def amount(self, refund):
+        return format_money_full(refund.amount_minor, refund.currency)
+
+
+class DisputeInline(_ReadOnlyInline):
+    model = Dispute
+    fields = ["stripe_dispute_id", "amount", "status", "reason", "evidence_due_by"]
+    readonly_fields = fields
+
+    @admin.display(description="amount")
+    def amount(self, dispute):
+        return format_money_full(dispute.amount_minor, dispute.currency)
+
+
 @admin.register(Pledge)
 class PledgeAdmin(admin.ModelAdmin):
+    inlines = [RefundInline, DisputeInline]
     change_list_template = "pledges/admin/change_list.html"
     change_form_template = "pledges/admin/change_form.html"
     list_display = [
@@ -336,7 +367,7 @@ class PledgeAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 f"Stripe was asked to refund {asked} pledge{'s' if asked != 1 else ''}. "
-                "Each is recorded when Stripe confirms it.",
+                "A refund lowers the total once Stripe says it succeeded.",
                 messages.SUCCESS,
             )
         return None
@@ -344,7 +375,9 @@ class PledgeAdmin(admin.ModelAdmin):
     def _ask_stripe(self, request, pledge, *, amount_minor, reason="requested_by_customer"):
         """One refund request to Stripe, recorded in the admin history; False on a refusal."""
         try:
-            services.pledge_request_refund(pledge=pledge, amount_minor=amount_minor)
+            refund = services.pledge_request_refund(
+                pledge=pledge, amount_minor=amount_minor, reason=reason, requested_by=request.user
+            )
         except ValidationError as error:
             self.message_user(request, f"{pledge}: {error.messages[0]}", messages.WARNING)
             return False
@@ -356,7 +389,7 @@ class PledgeAdmin(admin.ModelAdmin):
             request,
             pledge,
             f"Asked Stripe to refund {format_money_full(amount_minor, pledge.currency)} "
-            f"({reason_text}).",
+            f"({reason_text}; refund {refund.pk}).",
         )
         return True
 
@@ -390,7 +423,7 @@ class PledgeAdmin(admin.ModelAdmin):
                 self.message_user(
                     request,
                     f"Stripe was asked to refund {format_money_full(amount, pledge.currency)}. "
-                    "The refund is recorded when Stripe confirms it.",
+                    "It lowers the total once Stripe says it succeeded.",
                     messages.SUCCESS,
                 )
             return redirect(change_url)
@@ -432,12 +465,53 @@ class PledgeAdmin(admin.ModelAdmin):
         return response
 
 
-@admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
-    list_display = ["id", "type", "livemode", "received_at"]
-    list_filter = ["type", "livemode"]
-    search_fields = ["=id"]
-    readonly_fields = ["id", "type", "livemode", "received_at"]
+class OpenDisputeFilter(admin.SimpleListFilter):
+    """The queue to answer: disputes still open, soonest evidence deadline first."""
+
+    title = "queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open (needs an answer or under review)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(status__in=Dispute.OPEN_STATUSES)
+        return queryset
+
+
+@admin.register(Dispute)
+class DisputeAdmin(admin.ModelAdmin):
+    """Chargebacks, soonest evidence deadline first; answered in Stripe's dashboard."""
+
+    list_display = [
+        "stripe_dispute_id",
+        "pledge_link",
+        "amount",
+        "status",
+        "reason",
+        "evidence_due_by",
+        "withdrawn",
+    ]
+    list_filter = [OpenDisputeFilter, "status", "reason"]
+    list_select_related = ["pledge"]
+    search_fields = ["=stripe_dispute_id", "=pledge__id"]
+    ordering = ["evidence_due_by"]
+    readonly_fields = [
+        "stripe_dispute_id",
+        "pledge",
+        "amount_minor",
+        "currency",
+        "status",
+        "reason",
+        "evidence_due_by",
+        "funds_withdrawn_at",
+        "funds_reinstated_at",
+        "withdrawn_minor",
+        "created_at",
+        "updated_at",
+        "dashboard_link",
+    ]
 
     def has_add_permission(self, request):
         return False
@@ -447,3 +521,108 @@ class StripeEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="pledge")
+    def pledge_link(self, dispute):
+        return str(dispute.pledge_id)[:8]
+
+    @admin.display(description="amount", ordering="amount_minor")
+    def amount(self, dispute):
+        return format_money_full(dispute.amount_minor, dispute.currency)
+
+    @admin.display(description="held back")
+    def withdrawn(self, dispute):
+        return format_money_full(dispute.withdrawn_minor, dispute.currency)
+
+    @admin.display(description="in Stripe")
+    def dashboard_link(self, dispute):
+        return _dashboard_link("disputes/", dispute.stripe_dispute_id)
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    list_display = ["pk", "pledge", "amount", "status", "reason", "requested_by", "created_at"]
+    list_filter = ["status", "reason"]
+    list_select_related = ["pledge", "requested_by"]
+    search_fields = ["=stripe_refund_id", "=pledge__id"]
+    readonly_fields = [
+        "pledge",
+        "stripe_refund_id",
+        "amount_minor",
+        "currency",
+        "status",
+        "reason",
+        "requested_by",
+        "failure_reason",
+        "created_at",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="amount", ordering="amount_minor")
+    def amount(self, refund):
+        return format_money_full(refund.amount_minor, refund.currency)
+
+
+class UnprocessedFilter(admin.SimpleListFilter):
+    title = "processed"
+    parameter_name = "unprocessed"
+
+    def lookups(self, request, model_admin):
+        return [("1", "Not applied (flagged or unreadable)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(processed_at__isnull=True)
+        return queryset
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "type", "api_version", "livemode", "received_at", "processed_at", "error"]
+    list_filter = [UnprocessedFilter, "type", "api_version", "livemode"]
+    search_fields = ["=id"]
+    readonly_fields = [
+        "id",
+        "type",
+        "api_version",
+        "livemode",
+        "created",
+        "received_at",
+        "processed_at",
+        "error",
+        "payload",
+    ]
+    actions = ["apply_events"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_apply_permission(self, request):
+        return request.user.has_perm("pledges.refund_pledge")
+
+    @admin.action(
+        description="Apply selected events now (after fixing the endpoint's API version)",
+        permissions=["apply"],
+    )
+    def apply_events(self, request, queryset):
+        counts = webhooks.replay_stored_events(events=queryset.filter(processed_at__isnull=True))
+        self.message_user(
+            request,
+            f"{counts['applied']} applied, {counts['failed']} could not be read.",
+            messages.SUCCESS if not counts["failed"] else messages.WARNING,
+        )

@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 
 from core.fields import MoneyField, MoneyFormMixin
 from core.forms import honeypot_field
-from core.money import exponent, format_money, format_money_full, to_minor
+from core.money import CURRENCIES, exponent, format_money, format_money_full, to_minor
+from pledges.models import Refund
 
 # ASCII digits only: `\d` would also take full-width and other Unicode digits.
 AMOUNT_PATTERN = re.compile(r"^\d{1,7}(\.\d{1,3})?$", re.ASCII)
@@ -27,10 +28,15 @@ CONSENT_TEXT = (
 
 
 def pledge_limits(campaign) -> tuple[int, int]:
-    """The campaign's (minimum, maximum) pledge in minor units; default 1 to 10,000 major units."""
+    """The campaign's (minimum, maximum) pledge in minor units; default 1 to 10,000 major units,
+    never outside what Stripe takes in the currency (`core.money.CURRENCIES`)."""
     unit = 10 ** exponent(campaign.currency)
     minimum = campaign.pledge_minimum_minor or unit
     maximum = campaign.pledge_maximum_minor or 10_000 * unit
+    if campaign.currency.upper() in CURRENCIES:
+        stripe_limits = CURRENCIES[campaign.currency.upper()]
+        minimum = max(minimum, stripe_limits.minimum_minor)
+        maximum = min(maximum, stripe_limits.maximum_minor)
     return minimum, maximum
 
 
@@ -140,11 +146,8 @@ class PledgeForm(forms.Form):
         return cleaned
 
 
-REFUND_REASONS = [
-    ("requested_by_customer", "The supporter asked for it"),
-    ("duplicate", "A duplicate payment"),
-    ("fraudulent", "Fraudulent payment"),
-]
+# Stripe's refund reasons, as the Refund rows store them ("other" is not offered: say why).
+REFUND_REASONS = [(value, label) for value, label in Refund.Reason.choices if value]
 
 
 class RefundForm(MoneyFormMixin, forms.Form):

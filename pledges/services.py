@@ -8,26 +8,23 @@ never count it twice. Log lines name pledges by id only, never by name or email.
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Greatest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from campaigns.services import (
-    campaign_record_payment,
-    campaign_record_refund,
-    campaign_set_pledge_totals,
-)
-from core.money import format_money
+from campaigns.services import campaign_adjust_pledge_totals, campaign_set_pledge_totals
+from core.money import currency, format_money
 from pledges import stripe_gateway
-from pledges.models import Pledge
+from pledges.models import Dispute, Pledge, Refund
 from pledges.stripe_gateway import PaymentGatewayError
 
 logger = logging.getLogger(__name__)
@@ -101,40 +98,114 @@ def pledge_create(
 
 
 def _checkout_idempotency_key(pledge: Pledge) -> str:
-    return f"pledge-{pledge.id}-checkout"
+    return f"pledge-{pledge.id}-checkout-{pledge.checkout_attempt}"
+
+
+# Stripe refusals the supporter can put right in the form: (field, message).
+_FIXABLE_CHECKOUT_ERRORS = {
+    "amount_too_small": "other_amount",
+    "amount_too_large": "other_amount",
+    "email_invalid": "email",
+}
+
+
+class CheckoutRefused(PaymentGatewayError):
+    """Stripe refused the checkout for a reason the supporter can fix; `field` names the form
+    field and `str(error)` says what to change (safe to show)."""
+
+    def __init__(self, message: str, *, field: str, code: str, status: int | None):
+        super().__init__(message, code=code, status=status)
+        self.field = field
+
+
+def _refusal(pledge: Pledge, error: PaymentGatewayError) -> CheckoutRefused | None:
+    field = _FIXABLE_CHECKOUT_ERRORS.get(error.code)
+    if field is None or error.status is None or not 400 <= error.status < 500:
+        return None
+    if field == "email":
+        message = "The payment service cannot use this email address; check it and try again."
+    else:
+        try:
+            limits = currency(pledge.currency)
+        except ValueError:
+            message = "The payment service cannot take this amount; try another."
+        else:
+            low = format_money(limits.minimum_minor, limits.code)
+            high = format_money(limits.maximum_minor, limits.code)
+            message = f"The payment service takes pledges from {low} to {high}."
+    return CheckoutRefused(message, field=field, code=error.code, status=error.status)
+
+
+def _checkout_params(pledge: Pledge) -> dict:
+    thanks_path = reverse("pledges:thanks", kwargs={"pledge_id": pledge.id})
+    campaign = pledge.campaign
+    return {
+        "amount_minor": pledge.amount_minor,
+        "currency": pledge.currency,
+        "product_name": f"Pledge to {campaign.title}"[:250],
+        "customer_email": pledge.email,
+        "client_reference_id": str(pledge.id),
+        "metadata": {"pledge_id": str(pledge.id), "campaign": campaign.slug},
+        "success_url": f"{settings.SITE_URL}{thanks_path}?session_id={{CHECKOUT_SESSION_ID}}",
+        "cancel_url": f"{settings.SITE_URL}{campaign.get_absolute_url()}?pledge=cancelled",
+    }
 
 
 def pledge_start_checkout(*, pledge: Pledge) -> str:
     """Create (or, on a retry, get back) the pledge's Checkout Session; return its URL.
 
-    The idempotency key comes from the pledge, so a double submit or a retry after a timeout
-    gets the same session. On PaymentGatewayError the pledge stays pending with
-    `checkout_error` set, and the error is raised for the caller to show.
+    The idempotency key names the pledge's current checkout attempt. A retry after a timeout or
+    a dropped connection reuses it (Stripe may have made the session, and gives it back); once
+    Stripe has answered with an error the attempt is over, because Stripe replays that answer
+    under the same key for 24 hours, so the next try is a new attempt with a new key. An
+    `idempotency_error` (the pledge's details changed under the old key, a renamed campaign)
+    moves on to a new attempt at once. A pledge whose session is still open gets that
+    session back.
+
+    Raises CheckoutRefused when Stripe refused something the supporter can fix (an amount
+    outside Stripe's limits), or PaymentGatewayError; either way the pledge stays pending with
+    `checkout_error` set.
     """
-    thanks_path = reverse("pledges:thanks", kwargs={"pledge_id": pledge.id})
-    campaign = pledge.campaign
-    try:
-        session = stripe_gateway.checkout_session_create(
-            idempotency_key=_checkout_idempotency_key(pledge),
-            amount_minor=pledge.amount_minor,
-            currency=pledge.currency,
-            product_name=f"Pledge to {campaign.title}"[:250],
-            customer_email=pledge.email,
-            client_reference_id=str(pledge.id),
-            metadata={"pledge_id": str(pledge.id), "campaign": campaign.slug},
-            success_url=f"{settings.SITE_URL}{thanks_path}?session_id={{CHECKOUT_SESSION_ID}}",
-            cancel_url=f"{settings.SITE_URL}{campaign.get_absolute_url()}?pledge=cancelled",
-        )
-    except PaymentGatewayError as error:
-        Pledge.objects.filter(pk=pledge.pk).update(
-            checkout_error=str(error)[:255], updated_at=timezone.now()
-        )
-        pledge.checkout_error = str(error)[:255]
-        raise
+    if pledge.stripe_checkout_session_id:
+        session = stripe_gateway.checkout_session_retrieve(pledge.stripe_checkout_session_id)
+        if session.get("status") == "open" and session.get("url"):
+            return session["url"]
+        if session.get("status") == "complete":
+            thanks_path = reverse("pledges:thanks", kwargs={"pledge_id": pledge.id})
+            return f"{thanks_path}?session_id={session['id']}"
+        _next_checkout_attempt(pledge)  # Expired: this pledge needs a new session.
+    for _ in range(2):
+        try:
+            session = stripe_gateway.checkout_session_create(
+                idempotency_key=_checkout_idempotency_key(pledge), **_checkout_params(pledge)
+            )
+            break
+        except PaymentGatewayError as error:
+            message = str(error)[:255]
+            Pledge.objects.filter(pk=pledge.pk).update(
+                checkout_error=message, updated_at=timezone.now()
+            )
+            pledge.checkout_error = message
+            if error.status is None:
+                raise  # No answer: Stripe may hold the request, so the key stays.
+            _next_checkout_attempt(pledge)
+            if error.code != "idempotency_error":
+                raise _refusal(pledge, error) or error from error
+    else:
+        raise PaymentGatewayError("The payment service answered with an error.")
     pledge.stripe_checkout_session_id = session["id"]
     pledge.checkout_error = ""
     pledge.save(update_fields=["stripe_checkout_session_id", "checkout_error", "updated_at"])
     return session["url"]
+
+
+def _next_checkout_attempt(pledge: Pledge) -> None:
+    Pledge.objects.filter(pk=pledge.pk).update(
+        checkout_attempt=F("checkout_attempt") + 1,
+        stripe_checkout_session_id=None,
+        updated_at=timezone.now(),
+    )
+    pledge.refresh_from_db(fields=["checkout_attempt", "stripe_checkout_session_id"])
 
 
 # --- Applying what Stripe reports ----------------------------------------------------------
@@ -225,6 +296,7 @@ def pledge_mark_paid(*, session: dict, send_receipt: bool = True) -> Pledge | No
             )
             return pledge
         now = timezone.now()
+        before = _standing(pledge)
         pledge.paid_at = pledge.paid_at or now
         pledge.counted_at = now
         pledge.stripe_checkout_session_id = session["id"]
@@ -232,19 +304,12 @@ def pledge_mark_paid(*, session: dict, send_receipt: bool = True) -> Pledge | No
             _object_id(session.get("payment_intent")) or pledge.stripe_payment_intent_id
         )
         pledge.checkout_error = ""
-        pledge.status = _status_after_refunds(pledge)
-        pledge.save()
-        campaign_record_payment(campaign_id=pledge.campaign_id, amount_minor=pledge.amount_minor)
-        if pledge.amount_refunded_minor:
-            # A refund event overtook the payment event: take it off now the payment counts.
-            campaign_record_refund(
-                campaign_id=pledge.campaign_id,
-                amount_minor=pledge.amount_refunded_minor,
-                supporter_lost=pledge.status == Status.REFUNDED,
-            )
+        # A refund or dispute event may have overtaken the payment event: the campaign gets
+        # what the pledge keeps after them.
+        _settle_counters(pledge, before)
         if send_receipt:
             pledge_id = pledge.pk
-            transaction.on_commit(lambda: pledge_send_receipt(pledge_id=pledge_id))
+            transaction.on_commit(lambda: pledge_queue_receipt(pledge_id=pledge_id))
     logger.info("Pledge %s paid and counted.", pledge.pk)
     return pledge
 
@@ -288,11 +353,12 @@ def pledge_mark_expired(*, session: dict) -> Pledge | None:
 
 
 def _locked_pledge_for_payment(*, metadata: dict | None, payment_intent: str) -> Pledge | None:
-    pledge_id = (metadata or {}).get("pledge_id")
+    """The pledge a Charge, Refund or Dispute names, locked; matched by metadata or payment."""
+    pledge_id = metadata.get("pledge_id") if isinstance(metadata, dict) else None
     queryset = Pledge.objects.select_for_update()
     if pledge_id:
         try:
-            return queryset.filter(pk=uuid.UUID(pledge_id)).first()
+            return queryset.filter(pk=uuid.UUID(str(pledge_id))).first()
         except ValueError:
             return None
     if payment_intent:
@@ -300,63 +366,222 @@ def _locked_pledge_for_payment(*, metadata: dict | None, payment_intent: str) ->
     return None
 
 
-def pledge_record_refund(*, charge: dict) -> Pledge | None:
-    """Apply a `charge.refunded` Charge: take the newly refunded amount off the campaign.
+def _standing(pledge: Pledge) -> tuple[int, int]:
+    """(money, supporters) the pledge adds to its campaign's counters as it stands."""
+    if pledge.counted_at is None:
+        return 0, 0
+    net = pledge.net_minor
+    return net, 1 if net > 0 else 0
 
-    The Charge carries the cumulative `amount_refunded`; under the row lock only the increase
-    since the last one seen is subtracted, so repeated, concurrent or out-of-order refund events
-    are harmless. Fully refunded: status refunded and the campaign loses the supporter.
-    Returns the pledge, or None if the charge names no known pledge.
+
+def _status_after_money(pledge: Pledge) -> str:
+    if pledge.amount_withdrawn_minor and pledge.net_minor == 0:
+        return Status.CHARGED_BACK
+    return _status_after_refunds(pledge)
+
+
+def _settle_counters(pledge: Pledge, before: tuple[int, int]) -> None:
+    """Save the pledge's money and move its campaign's counters by what changed, in one go."""
+    if pledge.counted_at is not None:
+        pledge.status = _status_after_money(pledge)
+    pledge.save()
+    after = _standing(pledge)
+    campaign_adjust_pledge_totals(
+        campaign_id=pledge.campaign_id,
+        amount_minor=after[0] - before[0],
+        supporters=after[1] - before[1],
+    )
+
+
+def _int_amount(value) -> int:
+    """A positive integer amount from Stripe JSON; ValueError for anything else (bool too)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 2**62:
+        raise ValueError("amount is not a positive integer")
+    return value
+
+
+def _stripe_id(value) -> str:
+    """A Stripe object id from JSON (`re_...`, `dp_...`); ValueError for anything else."""
+    if not isinstance(value, str) or not 0 < len(value) <= 255 or not value.isprintable():
+        raise ValueError("not a Stripe id")
+    return value
+
+
+# Refund statuses only move forward: a late "pending" never undoes "succeeded", and a refund
+# that failed or was canceled stays so. "succeeded" can still become "failed" (Stripe sends
+# refund.failed days later when the card cannot take the money back).
+_REFUND_RANK = {
+    Refund.Status.REQUESTED: 0,
+    Refund.Status.PENDING: 1,
+    Refund.Status.REQUIRES_ACTION: 1,
+    Refund.Status.SUCCEEDED: 2,
+    Refund.Status.FAILED: 3,
+    Refund.Status.CANCELED: 3,
+    Refund.Status.ERRORED: 3,
+}
+REFUND_HOLDS = (
+    Refund.Status.REQUESTED,
+    Refund.Status.PENDING,
+    Refund.Status.REQUIRES_ACTION,
+    Refund.Status.SUCCEEDED,
+)
+
+
+def pledge_apply_refund(*, refund: dict) -> Refund | None:
+    """Record what Stripe says about one Refund (an API answer or a refund event's object).
+
+    One Refund row per Stripe refund id (a row this app made before asking Stripe is found
+    through `metadata.refund_request`). Under the pledge's row lock the pledge's refunded amount
+    is rebuilt from its succeeded rows and the campaign moves by the difference, so duplicate,
+    concurrent and out-of-order events are harmless and a failed or canceled refund gives the
+    money back. Returns the row, or None when the refund names no known pledge. Raises
+    ValueError/KeyError/TypeError for a refund object that is not Stripe-shaped.
     """
-    payment_intent = _object_id(charge.get("payment_intent"))
+    stripe_id = _stripe_id(refund["id"])
+    amount = _int_amount(refund.get("amount"))
+    status = refund.get("status")
+    if status not in _REFUND_RANK or status in (Refund.Status.REQUESTED, Refund.Status.ERRORED):
+        raise ValueError("unknown refund status")
+    metadata = refund.get("metadata") if isinstance(refund.get("metadata"), dict) else {}
     with transaction.atomic():
         pledge = _locked_pledge_for_payment(
-            metadata=charge.get("metadata"), payment_intent=payment_intent
+            metadata=metadata, payment_intent=_object_id(refund.get("payment_intent"))
         )
         if pledge is None:
-            logger.info("Refunded charge %s names no known pledge.", charge.get("id"))
+            logger.info("Refund %s names no known pledge.", stripe_id)
             return None
-        if payment_intent and pledge.stripe_payment_intent_id not in ("", payment_intent):
-            _flag(pledge, f"Refund on payment {payment_intent}, not this pledge's payment.")
-            return pledge
-        total = int(charge.get("amount_refunded") or 0)
-        increase = total - pledge.amount_refunded_minor
-        if increase <= 0:
-            return pledge
-        if total > pledge.amount_minor:
-            _flag(pledge, f"Stripe reports {total} refunded, more than the pledge's amount.")
-            return pledge
-        pledge.amount_refunded_minor = total
-        if payment_intent:
-            pledge.stripe_payment_intent_id = payment_intent
-        if pledge.counted_at is not None:
-            pledge.status = _status_after_refunds(pledge)
-            campaign_record_refund(
-                campaign_id=pledge.campaign_id,
-                amount_minor=increase,
-                supporter_lost=pledge.status == Status.REFUNDED,
-            )
-        pledge.save()
-    logger.info("Pledge %s refund recorded (%s more).", pledge.pk, increase)
-    return pledge
+        row = pledge.refunds.filter(stripe_refund_id=stripe_id).first()
+        request_id = str(metadata.get("refund_request") or "")
+        if row is None and request_id.isdigit():
+            row = pledge.refunds.filter(pk=int(request_id), stripe_refund_id__isnull=True).first()
+        if row is None:
+            row = Refund(pledge=pledge, reason=(refund.get("reason") or "")[:40])
+        if row.pk and _REFUND_RANK[status] < _REFUND_RANK[row.status]:
+            return row  # An older state of this refund, delivered late.
+        if row.status == Refund.Status.ERRORED:
+            return row
+        before = _standing(pledge)
+        row.stripe_refund_id = stripe_id
+        row.amount_minor = amount
+        row.currency = (refund.get("currency") or pledge.currency).upper()[:3]
+        row.status = status
+        row.failure_reason = str(refund.get("failure_reason") or "")[:100]
+        row.save()
+        succeeded = pledge.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(
+            total=Sum("amount_minor", default=0)
+        )["total"]
+        if succeeded > pledge.amount_minor:
+            # Only corrupted data gets here: Stripe never refunds more than the charge.
+            raise ValueError("refunds exceed the pledge's amount")
+        pledge.amount_refunded_minor = succeeded
+        pledge.amount_withdrawn_minor = min(
+            pledge.amount_withdrawn_minor, pledge.amount_minor - succeeded
+        )
+        _settle_counters(pledge, before)
+    logger.info("Pledge %s refund %s is %s.", pledge.pk, stripe_id, status)
+    return row
 
 
-def pledge_flag_dispute(*, dispute: dict) -> Pledge | None:
-    """Flag a disputed pledge for staff (a chargeback). Amounts are left to the refund events."""
+def pledge_record_refund(*, charge: dict) -> list[Refund]:
+    """Apply a `charge.refunded` Charge: each refund it carries (older API versions embed
+    `refunds.data`); newer versions carry none, and their refund.* events record them."""
+    refunds = charge.get("refunds")
+    data = refunds.get("data") if isinstance(refunds, dict) else None
+    if not isinstance(data, list):
+        return []
+    rows = []
+    for refund in data:
+        refund = dict(refund)
+        refund.setdefault("payment_intent", charge.get("payment_intent"))
+        if isinstance(charge.get("metadata"), dict):
+            refund["metadata"] = {**charge["metadata"], **(refund.get("metadata") or {})}
+        rows.append(pledge_apply_refund(refund=refund))
+    return [row for row in rows if row is not None]
+
+
+def _dispute_withdrawn(dispute: Dispute) -> int:
+    """What the dispute holds back now: a lost one all of it, a closed-in-our-favour one
+    nothing, an open one its amount once funds were withdrawn and until they are reinstated."""
+    if dispute.status == Dispute.Status.LOST:
+        return dispute.amount_minor
+    if dispute.status in (
+        Dispute.Status.WON,
+        Dispute.Status.WARNING_CLOSED,
+        Dispute.Status.PREVENTED,
+    ):
+        return 0
+    if dispute.funds_withdrawn_at and not dispute.funds_reinstated_at:
+        return dispute.amount_minor
+    return 0
+
+
+def _timestamp(value) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
+def pledge_apply_dispute(*, dispute: dict, event_type: str = "") -> Dispute | None:
+    """Record what Stripe says about a dispute; `event_type` is the event that carried it.
+
+    One Dispute row per Stripe dispute id. Funds withdrawn lower the campaign's total and funds
+    reinstated raise it, each once: the row keeps when each happened (from the event type or
+    the dispute's balance transactions) and the pledge's withdrawn amount is rebuilt from its
+    disputes under the pledge's row lock. A closed dispute never reopens. The first report of a
+    dispute flags the pledge for staff. Returns the row, or None when it names no pledge.
+    """
+    stripe_id = _stripe_id(dispute["id"])
+    amount = _int_amount(dispute.get("amount"))
+    status = dispute.get("status")
+    if status not in Dispute.Status.values:
+        raise ValueError("unknown dispute status")
     with transaction.atomic():
         pledge = _locked_pledge_for_payment(
             metadata=dispute.get("metadata"),
             payment_intent=_object_id(dispute.get("payment_intent")),
         )
         if pledge is None:
-            logger.info("Dispute %s names no known pledge.", dispute.get("id"))
+            logger.info("Dispute %s names no known pledge.", stripe_id)
             return None
-        _flag(
-            pledge,
-            f"Disputed ({dispute.get('reason') or 'no reason given'}): "
-            f"{dispute.get('amount')} {(dispute.get('currency') or pledge.currency).upper()}.",
+        row = pledge.disputes.filter(stripe_dispute_id=stripe_id).first()
+        first_report = row is None
+        if row is None:
+            row = Dispute(pledge=pledge, stripe_dispute_id=stripe_id)
+        elif not row.is_open and status in Dispute.OPEN_STATUSES:
+            status = row.status  # A late "updated" from before the dispute closed.
+        before = _standing(pledge)
+        now = timezone.now()
+        row.amount_minor = amount
+        row.currency = (dispute.get("currency") or pledge.currency).upper()[:3]
+        row.status = status
+        row.reason = str(dispute.get("reason") or "")[:60]
+        evidence = dispute.get("evidence_details")
+        if isinstance(evidence, dict) and _timestamp(evidence.get("due_by")):
+            row.evidence_due_by = _timestamp(evidence.get("due_by"))
+        movements = dispute.get("balance_transactions")
+        amounts = [
+            item.get("amount")
+            for item in (movements if isinstance(movements, list) else [])
+            if isinstance(item, dict) and isinstance(item.get("amount"), int)
+        ]
+        if event_type == "charge.dispute.funds_withdrawn" or any(a < 0 for a in amounts):
+            row.funds_withdrawn_at = row.funds_withdrawn_at or now
+        if event_type == "charge.dispute.funds_reinstated" or any(a > 0 for a in amounts):
+            row.funds_reinstated_at = row.funds_reinstated_at or now
+        row.withdrawn_minor = _dispute_withdrawn(row)
+        row.save()
+        withdrawn = pledge.disputes.aggregate(total=Sum("withdrawn_minor", default=0))["total"]
+        pledge.amount_withdrawn_minor = min(
+            withdrawn, pledge.amount_minor - pledge.amount_refunded_minor
         )
-    return pledge
+        if first_report:
+            pledge.needs_review = True
+            pledge.review_reason = (
+                f"Disputed ({row.reason or 'no reason given'}): {row.amount_minor} {row.currency}."
+            )[:255]
+        _settle_counters(pledge, before)
+    logger.info("Pledge %s dispute %s is %s.", pledge.pk, stripe_id, status)
+    return row
 
 
 def pledge_sync(*, pledge: Pledge, session_id: str | None = None) -> Pledge:
@@ -396,26 +621,89 @@ def pledge_sync(*, pledge: Pledge, session_id: str | None = None) -> Pledge:
 # --- Staff actions ---------------------------------------------------------------------------
 
 
-def pledge_request_refund(*, pledge: Pledge, amount_minor: int | None = None) -> dict:
-    """Ask Stripe to refund the pledge (all that remains, or `amount_minor`).
+def pledge_refundable_minor(*, pledge: Pledge) -> int:
+    """How much of the pledge can still be refunded, in minor units (0 if nothing).
 
-    Records nothing: the refund is recorded when Stripe's `charge.refunded` event arrives.
-    Raises ValidationError (code "not_refundable" or "invalid_amount") or PaymentGatewayError.
+    Refunds asked for and not yet failed hold their amount, so two staff members at once cannot
+    refund more than the pledge has left; money a dispute withdrew is not refundable.
     """
-    remaining = pledge.amount_minor - pledge.amount_refunded_minor
-    if pledge.counted_at is None or not pledge.stripe_payment_intent_id or remaining <= 0:
-        raise ValidationError("Only a paid pledge can be refunded.", code="not_refundable")
-    if amount_minor is not None and not 0 < amount_minor <= remaining:
-        raise ValidationError(
-            f"Refund between 1 and {remaining} minor units.", code="invalid_amount"
+    if pledge.counted_at is None or not pledge.stripe_payment_intent_id:
+        return 0
+    held = pledge.refunds.filter(status__in=REFUND_HOLDS).aggregate(
+        total=Sum("amount_minor", default=0)
+    )["total"]
+    return max(pledge.amount_minor - held - pledge.amount_withdrawn_minor, 0)
+
+
+def pledge_request_refund(
+    *,
+    pledge: Pledge,
+    amount_minor: int | None = None,
+    reason: str = "requested_by_customer",
+    requested_by=None,
+) -> Refund:
+    """Refund all that is left of a paid pledge, or `amount_minor` of it, through Stripe.
+
+    The Refund row is made (status "requested") under the pledge's row lock before Stripe is
+    asked, with an idempotency key naming that row, then updated from Stripe's answer: a
+    succeeded refund lowers the campaign's total at once; a pending one when Stripe's event
+    says it succeeded. Raises ValidationError with code "nothing_to_refund", "disputed",
+    "invalid_amount", "over_balance" or "invalid_reason" (nothing asked), or
+    PaymentGatewayError when Stripe refused or could not be reached (the row then says
+    "errored", or stays "requested" after a timeout, when Stripe may have made the refund).
+    """
+    if reason not in Refund.Reason.values:
+        raise ValidationError("Choose a refund reason Stripe knows.", code="invalid_reason")
+    with transaction.atomic():
+        locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
+        if locked.counted_at is None or not locked.stripe_payment_intent_id:
+            raise ValidationError("Only a paid pledge can be refunded.", code="nothing_to_refund")
+        if locked.disputes.filter(status__in=Dispute.OPEN_STATUSES).exists():
+            raise ValidationError(
+                "This payment is disputed; Stripe refuses refunds until the dispute closes.",
+                code="disputed",
+            )
+        refundable = pledge_refundable_minor(pledge=locked)
+        if refundable == 0:
+            raise ValidationError(
+                "Nothing is left to refund on this pledge.", code="nothing_to_refund"
+            )
+        amount = refundable if amount_minor is None else amount_minor
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise ValidationError("Enter a refund amount above zero.", code="invalid_amount")
+        if amount > refundable:
+            raise ValidationError(
+                f"At most {format_money(refundable, locked.currency)} is left to refund.",
+                code="over_balance",
+            )
+        row = Refund.objects.create(
+            pledge=locked,
+            amount_minor=amount,
+            currency=locked.currency,
+            reason=reason,
+            requested_by=requested_by,
         )
-    amount = amount_minor or remaining
-    return stripe_gateway.refund_create(
-        payment_intent=pledge.stripe_payment_intent_id,
-        amount=amount,
-        # A double click asks once; a later refund (after this one is recorded) gets a new key.
-        idempotency_key=f"pledge-{pledge.id}-refund-{pledge.amount_refunded_minor}-{amount}",
-    )
+    try:
+        answer = stripe_gateway.refund_create(
+            payment_intent=locked.stripe_payment_intent_id,
+            amount=amount,
+            reason=reason or None,
+            metadata={"pledge_id": str(locked.pk), "refund_request": str(row.pk)},
+            idempotency_key=f"pledge-{locked.pk}-refund-{row.pk}",
+        )
+    except PaymentGatewayError as error:
+        if error.status is not None:  # Stripe answered: no refund was made under this key.
+            Refund.objects.filter(pk=row.pk, status=Refund.Status.REQUESTED).update(
+                status=Refund.Status.ERRORED,
+                failure_reason=(error.code or "error")[:100],
+                updated_at=timezone.now(),
+            )
+        raise
+    answer.setdefault("metadata", {})
+    answer["metadata"] = {**answer["metadata"], "refund_request": str(row.pk)}
+    pledge_apply_refund(refund=answer)
+    row.refresh_from_db()
+    return row
 
 
 def pledge_erase_for_email(*, email: str) -> int:
@@ -440,21 +728,45 @@ def pledge_erase_for_email(*, email: str) -> int:
 
 
 def pledge_recount(*, campaign_ids: list[int] | None = None, dry_run: bool = False) -> list[dict]:
-    """Rebuild each campaign's money counters from the counted pledge rows.
+    """Rebuild each campaign's money counters from the pledge, refund and dispute rows.
 
-    Collected = sum of (amount - refunded) over counted pledges; supporters = counted pledges
-    not fully refunded. Returns one dict per campaign whose counters were (or, with `dry_run`,
-    would be) changed.
+    Per counted pledge the campaign keeps amount - succeeded refunds - money disputes hold
+    back (never below zero); supporters are the counted pledges that keep something. Returns
+    one dict per campaign whose counters were (or, with `dry_run`, would be) changed.
     """
+    refunded = (
+        Refund.objects.filter(pledge=OuterRef("pk"), status=Refund.Status.SUCCEEDED)
+        .values("pledge")
+        .annotate(total=Sum("amount_minor"))
+        .values("total")
+    )
+    withdrawn = (
+        Dispute.objects.filter(pledge=OuterRef("pk"))
+        .values("pledge")
+        .annotate(total=Sum("withdrawn_minor"))
+        .values("total")
+    )
     campaigns = Campaign.objects.all()
     if campaign_ids is not None:
         campaigns = campaigns.filter(pk__in=campaign_ids)
     changes = []
     for campaign in campaigns.only("pk", "amount_collected_minor", "supporter_count").iterator():
-        counted = Pledge.objects.filter(campaign_id=campaign.pk, counted_at__isnull=False)
-        totals = counted.aggregate(paid=Sum("amount_minor"), refunded=Sum("amount_refunded_minor"))
-        collected = (totals["paid"] or 0) - (totals["refunded"] or 0)
-        supporters = counted.filter(amount_refunded_minor__lt=F("amount_minor")).count()
+        nets = (
+            Pledge.objects.filter(campaign_id=campaign.pk, counted_at__isnull=False)
+            .annotate(
+                net=Greatest(
+                    F("amount_minor")
+                    - Coalesce(Subquery(refunded), 0)
+                    - Coalesce(Subquery(withdrawn), 0),
+                    0,
+                )
+            )
+            .aggregate(
+                collected=Sum("net", default=0),
+                supporters=Count("pk", filter=Q(net__gt=0)),
+            )
+        )
+        collected, supporters = nets["collected"], nets["supporters"]
         if (collected, supporters) == (campaign.amount_collected_minor, campaign.supporter_count):
             continue
         changes.append(
@@ -505,6 +817,17 @@ def pledge_expire_abandoned(*, dry_run: bool = False) -> int:
 
 
 # --- Email ---------------------------------------------------------------------------------
+
+
+def pledge_queue_receipt(*, pledge_id) -> None:
+    """The one place a receipt is asked for: queue it as a task (after the payment commits).
+
+    With a queue backend the webhook answers without waiting for the mail server; with
+    Django's immediate backend (the default) the task runs here and now.
+    """
+    from pledges.tasks import send_pledge_receipt
+
+    send_pledge_receipt.enqueue(pledge_id=str(pledge_id))
 
 
 def pledge_send_receipt(*, pledge_id) -> bool:

@@ -16,6 +16,9 @@ logger = logging.getLogger(__name__)
 # The SDK would otherwise report request timings to Stripe and write ~/.config/stripe/.
 stripe.enable_telemetry = False
 
+# The API version the SDK pins and sends as Stripe-Version; webhook endpoints must use it too.
+API_VERSION: str = stripe.api_version
+
 
 class PaymentGatewayError(Exception):
     """Stripe could not be reached or refused the request. `str(error)` is safe to show."""
@@ -45,6 +48,8 @@ def _translate(error: stripe.StripeError, action: str) -> PaymentGatewayError:
     """One error type for the app; the log line names the failure, never the request data."""
     status = getattr(error, "http_status", None)
     code = getattr(error, "code", None) or ""
+    if isinstance(error, stripe.IdempotencyError):
+        code = "idempotency_error"  # Stripe sends it as the error's type, often with no code.
     logger.warning(
         "Stripe %s failed: %s (status=%s, code=%s, request_id=%s)",
         action,
@@ -139,16 +144,23 @@ def payment_intent_retrieve(payment_intent_id: str) -> dict:
 
 
 def refund_create(
-    *, payment_intent: str, amount: int | None = None, idempotency_key: str | None = None
+    *,
+    payment_intent: str,
+    amount: int | None = None,
+    reason: str | None = None,
+    metadata: dict[str, str] | None = None,
+    idempotency_key: str | None = None,
 ) -> dict:
-    """Ask Stripe to refund (part of) a payment. Raises PaymentGatewayError.
-
-    Stripe then sends `charge.refunded`, which is what records the refund.
-    """
+    """Ask Stripe to refund (part of) a payment; returns the Refund (its `status` may still be
+    pending). Raises PaymentGatewayError."""
     _require_key()
     params: dict = {"payment_intent": payment_intent}
     if amount is not None:
         params["amount"] = amount
+    if reason:
+        params["reason"] = reason
+    if metadata:
+        params["metadata"] = metadata
     options = {"idempotency_key": idempotency_key} if idempotency_key else {}
     try:
         return _client().v1.refunds.create(params, options=options).to_dict()

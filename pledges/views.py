@@ -81,6 +81,10 @@ def start(request, campaign_slug):
         return redirect("pledges:thanks", pledge_id=pledge.pk)
     try:
         checkout_url = services.pledge_start_checkout(pledge=pledge)
+    except services.CheckoutRefused as refusal:
+        # Stripe refused something the supporter can change: say so by the field.
+        form.add_error(refusal.field, ValidationError(str(refusal), code=refusal.code))
+        return _render_form(request, campaign, form, status=400)
     except PaymentGatewayError:
         return _render_form(request, campaign, form, status=503, error=UNAVAILABLE)
     response = redirect(checkout_url)

@@ -33,4 +33,41 @@ def charge_for(pledge, *, amount_refunded: int, charge_id: str = "ch_test_1") ->
     }
 
 
-__all__ = ["charge_for", "checkout_session_for", "event"]
+def refund_for(
+    pledge, *, amount: int, status: str = "succeeded", refund_id: str = "re_test_1", **extra
+) -> dict:
+    """A Stripe Refund as refund.* events carry it (no pledge metadata: made in the dashboard)."""
+    return {
+        "id": refund_id,
+        "object": "refund",
+        "amount": amount,
+        "charge": "ch_test_1",
+        "currency": pledge.currency.lower(),
+        "payment_intent": pledge.stripe_payment_intent_id,
+        "metadata": {},
+        "reason": "requested_by_customer",
+        "status": status,
+        **extra,
+    }
+
+
+def dispute_for(
+    pledge, *, status: str = "needs_response", dispute_id: str = "dp_test_1", **extra
+) -> dict:
+    """A Stripe Dispute; it carries no metadata, only the charge and payment intent."""
+    return {
+        "id": dispute_id,
+        "object": "dispute",
+        "amount": pledge.amount_minor,
+        "charge": "ch_test_1",
+        "currency": pledge.currency.lower(),
+        "payment_intent": pledge.stripe_payment_intent_id,
+        "reason": "fraudulent",
+        "status": status,
+        "evidence_details": {"due_by": int(time.time()) + 7 * 86400, "has_evidence": False},
+        "balance_transactions": [],
+        **extra,
+    }
+
+
+__all__ = ["charge_for", "checkout_session_for", "dispute_for", "event", "refund_for"]

@@ -10,7 +10,12 @@ from django.utils import timezone
 from campaigns.services import campaign_set_pledge_totals
 from demo.factories.pledges import PledgeFactory, checkout_session_for
 from pledges.models import Pledge
-from pledges.services import pledge_mark_paid, pledge_start_checkout
+from pledges.services import (
+    pledge_apply_dispute,
+    pledge_apply_refund,
+    pledge_mark_paid,
+    pledge_start_checkout,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -92,14 +97,40 @@ def test_sync_pledges_fails_clearly_when_stripe_is_down(campaign, stripe_setting
         run("sync_pledges")
 
 
-def test_recount_pledges_rebuilds_drifted_counters_from_the_rows(campaign):
+def _refund(pledge, amount, status="succeeded", refund_id=None):
+    pledge_apply_refund(
+        refund={
+            "id": refund_id or f"re_test_{pledge.pk.hex[:8]}_{amount}_{status}",
+            "amount": amount,
+            "status": status,
+            "payment_intent": pledge.stripe_payment_intent_id,
+            "metadata": {"pledge_id": str(pledge.pk)},
+        }
+    )
+
+
+def test_recount_pledges_rebuilds_drifted_counters_from_refund_and_dispute_rows(campaign):
     paid = PledgeFactory(campaign=campaign, amount_minor=4000)
     pledge_mark_paid(session=checkout_session_for(paid), send_receipt=False)
-    Pledge.objects.filter(pk=paid.pk).update(amount_refunded_minor=1000)
+    _refund(paid, 1000)
+    _refund(paid, 500, status="failed")  # gives nothing back: it never took anything
     refunded = PledgeFactory(campaign=campaign, amount_minor=1500)
     pledge_mark_paid(session=checkout_session_for(refunded), send_receipt=False)
-    Pledge.objects.filter(pk=refunded.pk).update(amount_refunded_minor=1500)
+    _refund(refunded, 1500)
+    charged_back = PledgeFactory(campaign=campaign, amount_minor=700)
+    pledge_mark_paid(session=checkout_session_for(charged_back), send_receipt=False)
+    charged_back.refresh_from_db()
+    pledge_apply_dispute(
+        dispute={
+            "id": "dp_test_recount",
+            "amount": 700,
+            "status": "lost",
+            "payment_intent": charged_back.stripe_payment_intent_id,
+        }
+    )
     PledgeFactory(campaign=campaign, amount_minor=9999)  # pending: never counts
+    campaign.refresh_from_db()
+    assert (campaign.amount_collected_minor, campaign.supporter_count) == (3000, 1)
     campaign_set_pledge_totals(campaign_id=campaign.pk, amount_collected_minor=1, supporter_count=7)
 
     dry = run("recount_pledges", "--dry-run")

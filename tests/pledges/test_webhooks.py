@@ -14,7 +14,7 @@ from campaigns.models import Campaign
 from demo.factories.pledges import PledgeFactory
 from pledges.models import Pledge, StripeEvent
 from tests.pledges.conftest import WEBHOOK_SECRET
-from tests.pledges.helpers import charge_for, checkout_session_for, event
+from tests.pledges.helpers import charge_for, checkout_session_for, dispute_for, event, refund_for
 
 pytestmark = pytest.mark.django_db
 
@@ -384,71 +384,175 @@ def test_an_event_type_the_app_does_not_handle_is_acknowledged(post_event):
 # --- Refunds and disputes ---------------------------------------------------------------------
 
 
-def test_two_partial_refunds_then_the_rest_lower_the_total_by_each_new_amount(post_event, campaign):
+def test_two_partial_refunds_then_the_rest_lower_the_total_by_each_amount(post_event, campaign):
     pledge = PledgeFactory(campaign=campaign, amount_minor=10000)
     post_event(paid_event(pledge))
     refresh(pledge)
 
-    post_event(event("charge.refunded", charge_for(pledge, amount_refunded=2000)))
+    post_event(event("refund.created", refund_for(pledge, amount=2000, refund_id="re_1")))
     refresh(pledge, campaign)
     assert pledge.status == Pledge.Status.PARTIALLY_REFUNDED
     assert (campaign.amount_collected_minor, campaign.supporter_count) == (8000, 1)
 
-    post_event(event("charge.refunded", charge_for(pledge, amount_refunded=5000)))
+    post_event(event("refund.created", refund_for(pledge, amount=3000, refund_id="re_2")))
     refresh(pledge, campaign)
     assert pledge.amount_refunded_minor == 5000
     assert (campaign.amount_collected_minor, campaign.supporter_count) == (5000, 1)
 
-    post_event(event("charge.refunded", charge_for(pledge, amount_refunded=10000)))
+    post_event(event("refund.created", refund_for(pledge, amount=5000, refund_id="re_3")))
     refresh(pledge, campaign)
     assert pledge.status == Pledge.Status.REFUNDED
     assert (campaign.amount_collected_minor, campaign.supporter_count) == (0, 0)
+    assert pledge.refunds.count() == 3
 
 
-def test_a_refund_event_arriving_late_after_a_bigger_one_changes_nothing(post_event, campaign):
-    pledge = PledgeFactory(campaign=campaign, amount_minor=10000)
+def test_a_pending_refund_lowers_nothing_until_it_succeeds(post_event, pledge, campaign):
     post_event(paid_event(pledge))
     refresh(pledge)
 
-    post_event(event("charge.refunded", charge_for(pledge, amount_refunded=6000)))
-    post_event(event("charge.refunded", charge_for(pledge, amount_refunded=2000)))
+    post_event(event("refund.created", refund_for(pledge, amount=1000, status="pending")))
+    refresh(campaign)
+    assert campaign.amount_collected_minor == 2500
+
+    post_event(event("refund.updated", refund_for(pledge, amount=1000, status="succeeded")))
+    refresh(pledge, campaign)
+    assert (pledge.amount_refunded_minor, campaign.amount_collected_minor) == (1000, 1500)
+
+
+def test_a_refund_that_fails_after_succeeding_gives_the_money_back(post_event, pledge, campaign):
+    post_event(paid_event(pledge))
+    refresh(pledge)
+    post_event(event("refund.created", refund_for(pledge, amount=2500)))
+    refresh(pledge, campaign)
+    assert (pledge.status, campaign.amount_collected_minor, campaign.supporter_count) == (
+        Pledge.Status.REFUNDED,
+        0,
+        0,
+    )
+
+    post_event(
+        event(
+            "refund.failed",
+            refund_for(
+                pledge, amount=2500, status="failed", failure_reason="expired_or_canceled_card"
+            ),
+        )
+    )
 
     refresh(pledge, campaign)
-    assert pledge.amount_refunded_minor == 6000
-    assert campaign.amount_collected_minor == 4000
+    assert pledge.status == Pledge.Status.PAID
+    assert pledge.amount_refunded_minor == 0
+    assert (campaign.amount_collected_minor, campaign.supporter_count) == (2500, 1)
+    refund = pledge.refunds.get()
+    assert (refund.status, refund.failure_reason) == ("failed", "expired_or_canceled_card")
 
 
-def test_a_full_refund_takes_the_whole_amount_and_the_supporter_off(post_event, pledge, campaign):
+def test_a_late_older_refund_state_does_not_undo_a_newer_one(post_event, pledge, campaign):
     post_event(paid_event(pledge))
     refresh(pledge)
-
-    post_event(event("charge.refunded", charge_for(pledge, amount_refunded=2500)))
+    post_event(event("charge.refund.updated", refund_for(pledge, amount=1000, status="canceled")))
+    post_event(event("refund.created", refund_for(pledge, amount=1000, status="succeeded")))
+    post_event(event("refund.created", refund_for(pledge, amount=1000, status="pending")))
 
     refresh(pledge, campaign)
-    assert pledge.status == Pledge.Status.REFUNDED
-    assert (campaign.amount_collected_minor, campaign.supporter_count) == (0, 0)
+    assert pledge.refunds.get().status == "canceled"
+    assert (pledge.amount_refunded_minor, campaign.amount_collected_minor) == (0, 2500)
 
 
-def test_a_dispute_flags_the_pledge_for_staff(post_event, pledge, campaign):
+def test_charge_refunded_without_embedded_refunds_changes_nothing_by_itself(
+    post_event, pledge, campaign
+):
+    # Since API version 2022-11-15 the Charge carries no refunds list; refund.* events count.
     post_event(paid_event(pledge))
     refresh(pledge)
-    dispute = {
-        "id": "dp_test_1",
-        "object": "dispute",
-        "charge": "ch_test_1",
-        "payment_intent": pledge.stripe_payment_intent_id,
-        "amount": 2500,
-        "currency": "usd",
-        "reason": "fraudulent",
-    }
 
-    response = post_event(event("charge.dispute.created", dispute))
+    response = post_event(event("charge.refunded", charge_for(pledge, amount_refunded=2500)))
+
+    assert response.status_code == 200
+    refresh(campaign)
+    assert campaign.amount_collected_minor == 2500
+
+
+def test_a_refund_arriving_before_the_payment_is_taken_off_when_the_payment_counts(
+    post_event, pledge, campaign
+):
+    refund = refund_for(pledge, amount=1000, metadata={"pledge_id": str(pledge.pk)})
+    post_event(event("refund.created", refund))
+    refresh(campaign)
+    assert campaign.amount_collected_minor == 0
+
+    post_event(paid_event(pledge))
+
+    refresh(pledge, campaign)
+    assert (campaign.amount_collected_minor, campaign.supporter_count) == (1500, 1)
+    assert pledge.status == Pledge.Status.PARTIALLY_REFUNDED
+
+
+def test_a_dispute_flags_the_pledge_and_keeps_the_total_until_funds_are_withdrawn(
+    post_event, pledge, campaign
+):
+    post_event(paid_event(pledge))
+    refresh(pledge)
+
+    response = post_event(event("charge.dispute.created", dispute_for(pledge)))
 
     assert response.status_code == 200
     refresh(pledge, campaign)
     assert pledge.needs_review is True
     assert "fraudulent" in pledge.review_reason
     assert campaign.amount_collected_minor == 2500
+    dispute = pledge.disputes.get()
+    assert (dispute.status, dispute.amount_minor) == ("needs_response", 2500)
+    assert dispute.evidence_due_by is not None
+
+
+def test_a_lost_chargeback_comes_off_the_total_once(post_event, pledge, campaign):
+    post_event(paid_event(pledge))
+    refresh(pledge)
+    post_event(event("charge.dispute.created", dispute_for(pledge)))
+    withdrawn = event("charge.dispute.funds_withdrawn", dispute_for(pledge))
+
+    post_event(withdrawn)
+    post_event(withdrawn)  # a duplicate delivery
+    post_event(event("charge.dispute.funds_withdrawn", dispute_for(pledge)))  # a second event
+    refresh(campaign)
+    assert (campaign.amount_collected_minor, campaign.supporter_count) == (0, 0)
+
+    post_event(event("charge.dispute.closed", dispute_for(pledge, status="lost")))
+
+    refresh(pledge, campaign)
+    assert (campaign.amount_collected_minor, campaign.supporter_count) == (0, 0)
+    assert pledge.status == Pledge.Status.CHARGED_BACK
+    assert pledge.disputes.get().status == "lost"
+
+
+def test_a_won_dispute_gives_the_money_back_once(post_event, pledge, campaign):
+    post_event(paid_event(pledge))
+    refresh(pledge)
+    post_event(event("charge.dispute.funds_withdrawn", dispute_for(pledge)))
+    reinstated = event("charge.dispute.funds_reinstated", dispute_for(pledge, status="won"))
+
+    post_event(reinstated)
+    post_event(event("charge.dispute.funds_reinstated", dispute_for(pledge, status="won")))
+    post_event(event("charge.dispute.closed", dispute_for(pledge, status="won")))
+    post_event(event("charge.dispute.updated", dispute_for(pledge, status="under_review")))
+
+    refresh(pledge, campaign)
+    assert (campaign.amount_collected_minor, campaign.supporter_count) == (2500, 1)
+    assert pledge.disputes.get().status == "won"
+    assert pledge.status == Pledge.Status.PAID
+
+
+def test_a_lost_dispute_reported_only_by_its_closing_event_still_comes_off(
+    post_event, pledge, campaign
+):
+    post_event(paid_event(pledge))
+    refresh(pledge)
+
+    post_event(event("charge.dispute.closed", dispute_for(pledge, status="lost")))
+
+    refresh(campaign)
+    assert campaign.amount_collected_minor == 0
 
 
 def test_counters_are_only_changed_through_campaign_services(post_event, pledge):

@@ -111,15 +111,16 @@ def test_figures_equal_the_counters_the_public_pages_show(client, campaigner):
 
 
 def test_a_refund_lowers_money_collected_as_it_lowers_the_public_total(client, campaigner):
-    from pledges.services import pledge_record_refund
+    from pledges.services import pledge_apply_refund
 
     campaign = make_campaign()
     paid = pledge(campaign, 4_000)
-    pledge_record_refund(
-        charge={
-            "id": "ch_test_1",
+    pledge_apply_refund(
+        refund={
+            "id": "re_test_1",
             "payment_intent": paid.stripe_payment_intent_id or "pi_test_1",
-            "amount_refunded": 1_500,
+            "amount": 1_500,
+            "status": "succeeded",
             "metadata": {"pledge_id": str(paid.pk)},
         }
     )

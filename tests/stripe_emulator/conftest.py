@@ -4,6 +4,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
 import stripe
 
 from stripe_emulator.server import StripeEmulator
@@ -37,13 +38,37 @@ def session_params(**overrides) -> dict:
     return params
 
 
-def make_client(emulator, *, key="sk_test_emulator", timeout=5) -> stripe.StripeClient:
+def make_client(
+    emulator, *, key="sk_test_emulator", timeout=5, retries=0, **options
+) -> stripe.StripeClient:
     return stripe.StripeClient(
         key,
         base_addresses={"api": emulator.base_url},
-        max_network_retries=0,
+        max_network_retries=retries,
         http_client=stripe.RequestsClient(timeout=timeout),
+        **options,
     )
+
+
+def raw_post(emulator, path: str, data: dict, **headers) -> requests.Response:
+    """A form POST without the SDK, to read the answer's headers."""
+    return requests.post(
+        f"{emulator.base_url}{path}", data=data, timeout=5,
+        headers={"Authorization": "Bearer sk_test_emulator", **headers},
+    )  # fmt: skip
+
+
+def form(params: dict, prefix: str = "") -> dict:
+    """Nested params in Stripe's form encoding: ``{"a": {"b": 1}}`` -> ``{"a[b]": "1"}``."""
+    flat = {}
+    items = enumerate(params) if isinstance(params, list) else params.items()
+    for key, value in items:
+        name = f"{prefix}[{key}]" if prefix else str(key)
+        if isinstance(value, dict | list):
+            flat.update(form(value, name))
+        elif value is not None:
+            flat[name] = str(value)
+    return flat
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """The emulator's JSON API, driven through the real stripe library over HTTP."""
 
-import threading
 import time
 
 import pytest
@@ -98,50 +97,6 @@ def test_expiring_a_completed_session_is_refused(stripe_emulator, stripe_client,
     assert stripe_emulator.sessions[open_session]["status"] == "complete"
 
 
-def test_same_idempotency_key_and_body_replays_the_first_session(stripe_emulator, stripe_client):
-    options = {"idempotency_key": "pledge-1-checkout"}
-
-    first = stripe_client.v1.checkout.sessions.create(params=session_params(), options=options)
-    second = stripe_client.v1.checkout.sessions.create(params=session_params(), options=options)
-
-    assert second.id == first.id
-    assert len(stripe_emulator.sessions) == 1
-
-
-def test_concurrent_requests_with_one_idempotency_key_make_one_session(
-    stripe_emulator, stripe_client
-):
-    ids = []
-
-    def create():
-        options = {"idempotency_key": "double-click"}
-        ids.append(
-            stripe_client.v1.checkout.sessions.create(params=session_params(), options=options).id
-        )
-
-    threads = [threading.Thread(target=create) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert len(ids) == 4 and len(set(ids)) == 1
-    assert len(stripe_emulator.sessions) == 1
-
-
-def test_same_idempotency_key_with_another_body_is_an_idempotency_error(stripe_client):
-    options = {"idempotency_key": "pledge-1-checkout"}
-    stripe_client.v1.checkout.sessions.create(params=session_params(), options=options)
-
-    with pytest.raises(stripe.IdempotencyError) as caught:
-        stripe_client.v1.checkout.sessions.create(
-            params=session_params(customer_email="other@example.org"), options=options
-        )
-
-    assert caught.value.http_status == 400
-    assert caught.value.error.type == "idempotency_error"
-
-
 def test_every_answer_carries_a_request_id(stripe_emulator, open_session):
     ok = requests.get(
         f"{stripe_emulator.base_url}/v1/checkout/sessions/{open_session}",
@@ -182,17 +137,6 @@ def test_fail_next_answers_api_errors_then_recovers(stripe_emulator, stripe_clie
     assert list(stripe_emulator.sessions) == [session.id]
 
 
-def test_a_failed_attempt_is_not_stored_under_its_idempotency_key(stripe_emulator, stripe_client):
-    stripe_emulator.fail_next(1)
-    options = {"idempotency_key": "retry-me"}
-    with pytest.raises(stripe.APIError):
-        stripe_client.v1.checkout.sessions.create(params=session_params(), options=options)
-
-    session = stripe_client.v1.checkout.sessions.create(params=session_params(), options=options)
-
-    assert session.status == "open"
-
-
 def test_delay_next_makes_a_short_client_timeout_fail_as_a_connection_error(stripe_emulator):
     stripe_emulator.delay_next(1, seconds=1.0)
     impatient = make_client(stripe_emulator, timeout=0.2)
@@ -225,8 +169,8 @@ def test_partial_then_full_refund_accumulate_on_the_charge(
     rest = stripe_client.v1.refunds.create(params={"payment_intent": intent_id})
 
     assert partial.id.startswith("re_") and (partial.amount, rest.amount) == (550, 2000)
-    first, second = (e["data"]["object"] for e in stripe_emulator.events[-2:])
-    assert [e["type"] for e in stripe_emulator.events[-2:]] == ["charge.refunded"] * 2
+    refunded = [e for e in stripe_emulator.events if e["type"] == "charge.refunded"]
+    first, second = (e["data"]["object"] for e in refunded)
     assert (first["amount_refunded"], first["refunded"]) == (550, False)
     assert (second["amount_refunded"], second["refunded"]) == (2550, True)
     assert second["payment_intent"] == intent_id

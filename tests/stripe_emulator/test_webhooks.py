@@ -29,6 +29,7 @@ def test_events_are_delivered_signed_and_in_order(delivering_emulator, receiver)
 
     assert [event.type for event in receiver.events] == [
         "checkout.session.completed",
+        "refund.created",
         "charge.refunded",
     ]
     assert [event.id for event in receiver.events] == [e["id"] for e in delivering_emulator.events]
@@ -36,7 +37,7 @@ def test_events_are_delivered_signed_and_in_order(delivering_emulator, receiver)
     assert completed.data.object.id == session_id
     assert completed.data.object.metadata["pledge_id"] == "pledge-1"
     assert completed.api_version == "2026-10-28.endive"
-    assert [outcome for _, outcome in delivering_emulator.deliveries] == [200, 200]
+    assert [outcome for _, outcome in delivering_emulator.deliveries] == [200, 200, 200]
 
 
 def test_a_failed_delivery_is_retried_until_accepted(delivering_emulator, receiver):
