@@ -194,6 +194,9 @@ class Dispute(models.Model):
         Status.UNDER_REVIEW,
     )
 
+    # A chargeback under way: Stripe refuses refunds (`charge_disputed`); an inquiry does not.
+    BLOCKS_REFUNDS = (Status.NEEDS_RESPONSE, Status.UNDER_REVIEW)
+
     pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="disputes")
     stripe_dispute_id = models.CharField(max_length=255, unique=True)
     amount_minor = models.PositiveBigIntegerField()

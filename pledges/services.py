@@ -658,7 +658,7 @@ def pledge_request_refund(
         locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
         if locked.counted_at is None or not locked.stripe_payment_intent_id:
             raise ValidationError("Only a paid pledge can be refunded.", code="nothing_to_refund")
-        if locked.disputes.filter(status__in=Dispute.OPEN_STATUSES).exists():
+        if locked.disputes.filter(status__in=Dispute.BLOCKS_REFUNDS).exists():
             raise ValidationError(
                 "This payment is disputed; Stripe refuses refunds until the dispute closes.",
                 code="disputed",

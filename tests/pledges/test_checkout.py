@@ -148,10 +148,6 @@ def test_the_same_form_changed_and_posted_again_makes_a_new_pledge(
     assert sorted(Pledge.objects.values_list("amount_minor", flat=True)) == [1000, 2000]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="app fix in stripeapp: the fixed idempotency key replays Stripe's stored 503",
-)
 def test_retrying_after_an_outage_reuses_the_same_pledge(client, campaign, stripe_settings):
     emu = stripe_settings
     emu.fail_next(1, status=503)

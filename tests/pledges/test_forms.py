@@ -57,7 +57,7 @@ def test_malformed_or_out_of_range_usd_amounts_give_a_field_error_with_a_code(ty
 
 @pytest.mark.parametrize(
     ("typed", "expected"),
-    [("500", 500), ("10000", 10000), ("1.5", None), ("0.1", None), ("1", 1)],
+    [("500", 500), ("10000", 10000), ("1.5", None), ("0.1", None), ("50", 50)],
 )
 def test_yen_amounts_are_whole_yen(typed, expected):
     campaign = CampaignFactory(currency="JPY")
@@ -68,6 +68,13 @@ def test_yen_amounts_are_whole_yen(typed, expected):
     else:
         assert form.is_valid(), form.errors
         assert form.cleaned_data["amount_minor"] == expected
+
+
+def test_yen_amounts_below_stripes_minimum_of_50_yen_are_too_small():
+    form = make_form(CampaignFactory(currency="JPY"), other_amount="49")
+
+    assert form.has_error("other_amount", code="too_small")
+    assert "¥50" in form.errors["other_amount"][0]
 
 
 def test_the_campaigns_own_minimum_and_maximum_apply():
