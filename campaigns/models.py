@@ -35,6 +35,7 @@ class Campaign(models.Model):
 
     title = models.CharField(max_length=200)
     short_title = models.CharField(
+        "label in staff lists",
         max_length=40,
         blank=True,
         help_text="For staff lists and the dashboard. Empty: the title, cut to fit.",
