@@ -2,14 +2,16 @@
 
 from django.contrib import admin, messages
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django_countries.filters import CountryFilter
 
 from campaigns import services
-from campaigns.forms import CampaignAdminForm
+from campaigns.forms import CampaignAdminForm, SuggestedAmountAdminForm
 from campaigns.models import Campaign, Partner, Signature, SuggestedAmount
 from core.exports import csv_response, log_export
-from core.money import format_money
+from core.money import CURRENCIES, format_money_full
 
 # The admin is the top layer: erasing a supporter spans campaigns and pledges, so it goes
 # through the one erasure service above both apps.
@@ -43,28 +45,21 @@ class PartnerInline(admin.TabularInline):
 
 class SuggestedAmountInline(admin.TabularInline):
     model = SuggestedAmount
+    form = SuggestedAmountAdminForm
     extra = 0
     fields = ("amount_minor", "position")
-    verbose_name = "suggested pledge amount (minor units, e.g. cents)"
+    verbose_name = "suggested pledge amount"
 
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     form = CampaignAdminForm
-    list_display = (
-        "title",
-        "status",
-        "topic",
-        "signature_progress",
-        "signature_count",
-        "money_collected",
-        "supporter_count",
-        "opens_at",
-        "closes_at",
-    )
-    list_filter = ("status", "topic", "requires_confirmation", "pledges_enabled")
+    # Five columns fit 1280 px beside the filters; opening dates are on each campaign's page.
+    list_display = ("short_label", "status", "signature_progress", "money_collected", "closes_at")
+    list_display_links = ("short_label",)
+    list_filter = ("status", "topic", "currency", "requires_confirmation", "pledges_enabled")
     list_select_related = ("topic",)
-    search_fields = ("title", "slug", "ask")
+    search_fields = ("title", "short_title", "slug", "ask")
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "created_at"
     inlines = (PartnerInline, SuggestedAmountInline)
@@ -72,13 +67,26 @@ class CampaignAdmin(admin.ModelAdmin):
     readonly_fields = (
         "preview_link",
         "signature_count",
-        "amount_collected_minor",
+        "money_summary",
         "supporter_count",
         "created_at",
         "updated_at",
     )
     fieldsets = (
-        (None, {"fields": ("title", "slug", "topic", "ask", "description", "targets")}),
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "short_title",
+                    "slug",
+                    "topic",
+                    "ask",
+                    "description",
+                    "targets",
+                )
+            },
+        ),
         ("Hero image", {"fields": ("hero_image", "hero_alt", "hero_credit")}),
         (
             "Publishing",
@@ -95,7 +103,8 @@ class CampaignAdmin(admin.ModelAdmin):
                     "pledge_minimum_minor",
                     "pledge_maximum_minor",
                 ),
-                "description": "Amounts are in the currency's minor unit: 5000000 is $50,000.",
+                "description": "Amounts are in the campaign's currency: type 50,000 for $50,000 "
+                "or 25.50 for $25.50 (whole numbers for yen).",
             },
         ),
         (
@@ -103,7 +112,7 @@ class CampaignAdmin(admin.ModelAdmin):
             {
                 "fields": (
                     "signature_count",
-                    "amount_collected_minor",
+                    "money_summary",
                     "supporter_count",
                     "created_at",
                     "updated_at",
@@ -116,14 +125,40 @@ class CampaignAdmin(admin.ModelAdmin):
         # The description's HTML is rendered once, here, and stored; readers never render it.
         services.campaign_save(campaign=obj)
 
-    @admin.display(description="Signatures")
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        # Suggested amounts are typed in the currency the form is about to save, which on a
+        # POST is the submitted one (staff may change both at once).
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if issubclass(inline.form, SuggestedAmountAdminForm):
+            code = request.POST.get("currency", "") if request.method == "POST" else ""
+            if code.upper() not in CURRENCIES:
+                code = getattr(obj, "currency", None) or "USD"
+            kwargs["form_kwargs"] = {"currency": code}
+        return kwargs
+
+    @admin.display(description="Campaign", ordering="title")
+    def short_label(self, obj):
+        return obj.label
+
+    @admin.display(description="Signatures", ordering="signature_count")
     def signature_progress(self, obj):
         percent = obj.signature_count * 100 // obj.signature_goal if obj.signature_goal else 0
         return f"{obj.signature_count:,} of {obj.signature_goal:,} ({percent}%)"
 
     @admin.display(description="Raised", ordering="amount_collected_minor")
     def money_collected(self, obj):
-        return format_money(obj.amount_collected_minor, obj.currency)
+        raised = format_money_full(obj.amount_collected_minor, obj.currency)
+        people = f"{obj.supporter_count:,} supporter{'s' if obj.supporter_count != 1 else ''}"
+        return f"{raised} ({people})"
+
+    @admin.display(description="Money")
+    def money_summary(self, obj):
+        """ "$560.00 collected of $50,000.00 goal", or without the goal when there is none."""
+        collected = format_money_full(obj.amount_collected_minor or 0, obj.currency)
+        if not obj.money_goal_minor:
+            return f"{collected} collected (no money goal)"
+        goal = format_money_full(obj.money_goal_minor, obj.currency)
+        return f"{collected} collected of {goal} goal"
 
     @admin.display(description="Preview")
     def preview_link(self, obj):
@@ -211,11 +246,18 @@ def signature_csv_rows(queryset):
 
 @admin.register(Signature)
 class SignatureAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "campaign", "country", "is_confirmed", "show_publicly", "created_at")
-    list_filter = ("campaign", ConfirmedFilter, ("country", CountryFilter), "wants_updates")
+    # Fits 1280 px beside the filters; "show publicly" is a filter and on each signature's page.
+    list_display = ("supporter", "campaign_label", "country", "is_confirmed", "source", "signed")
+    list_filter = (
+        "campaign",
+        ConfirmedFilter,
+        ("country", CountryFilter),
+        "wants_updates",
+        "show_publicly",
+    )
     list_select_related = ("campaign",)
-    search_fields = ("email_normalized", "email")
-    search_help_text = "Search by email address."
+    search_fields = ("email_normalized", "first_name", "last_name")
+    search_help_text = "Search by name or email address."
     date_hierarchy = "created_at"
     actions = ("resend_confirmation", "export_csv", "erase_supporters")
     show_full_result_count = False
@@ -240,6 +282,18 @@ class SignatureAdmin(admin.ModelAdmin):
         "erased_at",
     )
     readonly_fields = fields
+
+    @admin.display(description="Supporter", ordering="last_name")
+    def supporter(self, obj):
+        return f"{obj.first_name} {obj.last_name[:1]}." if obj.last_name else obj.first_name
+
+    @admin.display(description="Campaign", ordering="campaign__title")
+    def campaign_label(self, obj):
+        return obj.campaign.label
+
+    @admin.display(description="Signed", ordering="created_at")
+    def signed(self, obj):
+        return date_format(timezone.localtime(obj.created_at), "SHORT_DATETIME_FORMAT")
 
     @admin.display(boolean=True, description="Confirmed", ordering="confirmed_at")
     def is_confirmed(self, obj):

@@ -7,8 +7,10 @@ from django.core.exceptions import ValidationError
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, SuggestedAmount
+from core.fields import MoneyField, MoneyFormMixin
 from core.forms import honeypot_field
+from core.money import CURRENCY_CHOICES
 
 # The exact wording shown next to the form; stored with every signature (`consent_text`).
 CONSENT_TEXT = (
@@ -225,8 +227,26 @@ class SignatureForm(forms.Form):
         }
 
 
-class CampaignAdminForm(forms.ModelForm):
-    """The campaign form staff use in the admin."""
+class CampaignAdminForm(MoneyFormMixin, forms.ModelForm):
+    """The campaign form staff use in the admin. Amounts are typed in the currency's units."""
+
+    currency = forms.ChoiceField(choices=CURRENCY_CHOICES, initial="USD")
+    money_goal_minor = MoneyField(
+        label="Money goal",
+        charge=False,
+        initial=0,
+        help_text="In the campaign's currency, e.g. 50,000 for $50,000. 0: no money goal.",
+    )
+    pledge_minimum_minor = MoneyField(
+        label="Smallest pledge",
+        required=False,
+        help_text="Empty: one unit of the currency (1 USD, 1 JPY...).",
+    )
+    pledge_maximum_minor = MoneyField(
+        label="Largest pledge",
+        required=False,
+        help_text="Empty: 10,000 units of the currency.",
+    )
 
     class Meta:
         model = Campaign
@@ -241,4 +261,23 @@ class CampaignAdminForm(forms.ModelForm):
                     "Describe the image for readers who cannot see it.", code="alt_required"
                 ),
             )
+        minimum, maximum = cleaned.get("pledge_minimum_minor"), cleaned.get("pledge_maximum_minor")
+        if minimum is not None and maximum is not None and minimum > maximum:
+            self.add_error(
+                "pledge_maximum_minor",
+                ValidationError(
+                    "The largest pledge must be at least the smallest.",
+                    code="maximum_below_minimum",
+                ),
+            )
         return cleaned
+
+
+class SuggestedAmountAdminForm(MoneyFormMixin, forms.ModelForm):
+    """A suggested pledge amount, typed in the campaign's currency (the admin passes it in)."""
+
+    amount_minor = MoneyField(label="Amount")
+
+    class Meta:
+        model = SuggestedAmount
+        fields = ["amount_minor", "position"]

@@ -6,7 +6,10 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 
 from core.markdown import limit_help, validate_markdown
-from core.money import CURRENCY_CHOICES, currency
+from core.money import CURRENCY_CHOICES, currency, format_money_full
+
+# Campaign labels in staff lists fit a column of a 1280 px wide admin list.
+LABEL_LENGTH = 40
 
 DESCRIPTION_MAX_LENGTH = 10_000
 
@@ -39,6 +42,12 @@ class Campaign(models.Model):
         CLOSED = "closed", "Closed"
 
     title = models.CharField(max_length=200)
+    short_title = models.CharField(
+        "label in staff lists",
+        max_length=40,
+        blank=True,
+        help_text="For staff lists and the dashboard. Empty: the title, cut to fit.",
+    )
     slug = models.SlugField(max_length=200, unique=True)
     topic = models.ForeignKey(
         "core.Topic", on_delete=models.SET_NULL, null=True, blank=True, related_name="campaigns"
@@ -110,6 +119,15 @@ class Campaign(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def label(self) -> str:
+        """The short name staff lists use: `short_title`, or the title cut at a word."""
+        if self.short_title:
+            return self.short_title
+        if len(self.title) <= LABEL_LENGTH:
+            return self.title
+        return self.title[: LABEL_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,;:—-") + "…"
 
     def get_absolute_url(self):
         return reverse("campaigns:detail", kwargs={"slug": self.slug})
@@ -205,7 +223,7 @@ class SuggestedAmount(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.amount_minor} {self.campaign.currency}"
+        return format_money_full(self.amount_minor, self.campaign.currency)
 
 
 class SignatureQuerySet(models.QuerySet):
@@ -266,7 +284,9 @@ class Signature(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.first_name} on {self.campaign_id}"
+        # "Ada L. — Reunite families": the initial only, so lists and history show little.
+        initial = f" {self.last_name[:1]}." if self.last_name else ""
+        return f"{self.first_name}{initial} — {self.campaign.label}"
 
     @property
     def is_confirmed(self) -> bool:

@@ -189,6 +189,8 @@ LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The site's date style ("1 December 2026, 14:05") everywhere, the admin included.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 # Only production collects static files (with hashed names); elsewhere WhiteNoise serves them

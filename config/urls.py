@@ -3,15 +3,40 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from core.views import healthz
+from core.views import favicon, healthz
+from staff import views as staff_views
 
 admin.site.site_header = f"{settings.SITE_NAME} staff"
 admin.site.site_title = f"{settings.SITE_NAME} staff"
 admin.site.index_title = "Run articles, campaigns, signatures and pledges"
 
+handler403 = "staff.views.permission_denied"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/dashboard/", include("staff.urls")),
+    # Staff password reset by email (the admin login page links to the first when it exists).
+    path(
+        "admin/password_reset/",
+        staff_views.StaffPasswordResetView.as_view(),
+        name="admin_password_reset",
+    ),
+    path(
+        "admin/password_reset/done/",
+        staff_views.StaffPasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "admin/reset/<uidb64>/<token>/",
+        staff_views.StaffPasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "admin/reset/done/",
+        staff_views.StaffPasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("admin/", admin.site.urls),
     path("take-action/", include("campaigns.urls")),
     path("pledges/", include("pledges.urls")),

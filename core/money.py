@@ -92,3 +92,11 @@ def format_money(amount_minor: int, currency: str) -> str:
     number = f"{major:,.{places}f}"
     symbol = SYMBOLS.get(code)
     return f"{symbol}{number}" if symbol else f"{number} {code}"
+
+
+def format_money_full(amount_minor: int, currency: str) -> str:
+    """Every minor digit shown, for staff who must see exact figures: "$560.00", "¥3,000"."""
+    code = currency.upper()
+    number = f"{to_major(amount_minor, code):,.{exponent(code)}f}"
+    symbol = SYMBOLS.get(code)
+    return f"{symbol}{number}" if symbol else f"{number} {code}"

@@ -1,8 +1,9 @@
 import logging
 
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
-from django.views.decorators.cache import never_cache
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
@@ -20,3 +21,10 @@ def healthz(request):
         logger.warning("Health check: the database did not answer.")
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_safe
+@cache_control(public=True, max_age=86400)
+def favicon(request):
+    """`/favicon.ico`, which browsers and feed readers ask for whatever the page links."""
+    return HttpResponsePermanentRedirect(static("img/favicon.ico"))

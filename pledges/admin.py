@@ -3,20 +3,33 @@
 from datetime import timedelta
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from campaigns.models import Campaign
 from core.exports import csv_response, log_export
-from core.money import format_money
+from core.money import format_money, format_money_full
 from pledges import selectors, services, webhooks
+from pledges.forms import REFUND_REASONS, RefundForm
 from pledges.models import Dispute, Pledge, Refund, StripeEvent
 from pledges.stripe_gateway import PaymentGatewayError, is_live_mode
 
 # The admin is the top layer: erasing a supporter spans campaigns and pledges, so it goes
 # through the one erasure service above both apps.
 from staff.services import supporters_erase
+
+# One confirmation page lists every pledge it refunds; more than this at once is a mistake.
+MAX_REFUNDS_AT_ONCE = 100
+
+
+def refundable_minor(pledge: Pledge) -> int:
+    """What is left to refund: the pledges service's answer (refunds in flight held back)."""
+    return services.pledge_refundable_minor(pledge=pledge)
 
 
 def _dashboard_link(kind: str, stripe_id: str):
@@ -108,30 +121,33 @@ class _ReadOnlyInline(admin.TabularInline):
 
 class RefundInline(_ReadOnlyInline):
     model = Refund
-    fields = ["stripe_refund_id", "amount_minor", "status", "reason", "requested_by", "created_at"]
+    fields = ["stripe_refund_id", "amount", "status", "reason", "requested_by", "created_at"]
     readonly_fields = fields
+
+    @admin.display(description="amount")
+    def amount(self, refund):
+        return format_money_full(refund.amount_minor, refund.currency)
 
 
 class DisputeInline(_ReadOnlyInline):
     model = Dispute
-    fields = ["stripe_dispute_id", "amount_minor", "status", "reason", "evidence_due_by"]
+    fields = ["stripe_dispute_id", "amount", "status", "reason", "evidence_due_by"]
     readonly_fields = fields
+
+    @admin.display(description="amount")
+    def amount(self, dispute):
+        return format_money_full(dispute.amount_minor, dispute.currency)
 
 
 @admin.register(Pledge)
 class PledgeAdmin(admin.ModelAdmin):
     inlines = [RefundInline, DisputeInline]
     change_list_template = "pledges/admin/change_list.html"
-    list_display = [
-        "short_id",
-        "campaign",
-        "amount",
-        "status",
-        "needs_review",
-        "created_at",
-        "paid_at",
-        "payment_link",
-    ]
+    change_form_template = "pledges/admin/change_form.html"
+    # Five columns fit 1280 px beside the filters; the Stripe link and the dates are on each
+    # pledge's page (and the date hierarchy), "needs review" is in the status and a filter.
+    list_display = ["amount", "campaign_label", "supporter", "status_and_review", "paid_at"]
+    list_display_links = ["amount"]
     list_filter = ["status", "needs_review", PendingOverAnHourFilter, "campaign", "currency"]
     list_select_related = ["campaign"]
     search_fields = [
@@ -141,6 +157,7 @@ class PledgeAdmin(admin.ModelAdmin):
         "=stripe_checkout_session_id",
         "=stripe_payment_intent_id",
     ]
+    search_help_text = "Search by name, email, pledge id or Stripe id."
     date_hierarchy = "created_at"
     actions = ["export_csv", "request_refund", "erase_supporters"]
     readonly_fields = [
@@ -232,17 +249,30 @@ class PledgeAdmin(admin.ModelAdmin):
         # One permission for one behaviour: erasing a supporter, wherever staff start it.
         return request.user.has_perm("campaigns.erase_supporter")
 
-    @admin.display(description="pledge", ordering="created_at")
-    def short_id(self, pledge):
-        return str(pledge.pk)[:8]
-
     @admin.display(description="amount", ordering="amount_minor")
     def amount(self, pledge):
-        return format_money(pledge.amount_minor, pledge.currency)
+        return format_money_full(pledge.amount_minor, pledge.currency)
+
+    @admin.display(description="campaign", ordering="campaign__title")
+    def campaign_label(self, pledge):
+        return pledge.campaign.label
+
+    @admin.display(description="supporter", ordering="name")
+    def supporter(self, pledge):
+        return pledge.name
+
+    @admin.display(description="status", ordering="status")
+    def status_and_review(self, pledge):
+        status = pledge.get_status_display()
+        if pledge.needs_review:
+            return format_html("{} <strong>· needs review</strong>", status)
+        return status
 
     @admin.display(description="refunded")
     def amount_refunded(self, pledge):
-        return format_money(pledge.amount_refunded_minor, pledge.currency)
+        refunded = format_money_full(pledge.amount_refunded_minor, pledge.currency)
+        balance = format_money_full(refundable_minor(pledge), pledge.currency)
+        return f"{refunded} (refundable balance {balance})"
 
     @admin.display(description="Stripe payment")
     def payment_link(self, pledge):
@@ -266,23 +296,69 @@ class PledgeAdmin(admin.ModelAdmin):
         )
 
     @admin.action(
-        description="Refund selected pledges in full (through Stripe)", permissions=["refund"]
+        description="Refund selected pledges in full (asks to confirm)", permissions=["refund"]
     )
     def request_refund(self, request, queryset):
-        asked = 0
-        for pledge in queryset:
-            try:
-                refund = services.pledge_request_refund(pledge=pledge, requested_by=request.user)
-            except ValidationError as error:
-                self.message_user(request, f"{pledge.pk}: {error.messages[0]}", messages.WARNING)
-                continue
-            except PaymentGatewayError as error:
-                self.message_user(request, f"{pledge.pk}: {error}", messages.ERROR)
-                continue
-            asked += 1
-            self.log_change(
-                request, pledge, f"Asked Stripe for a full refund (refund {refund.pk})."
+        """First a confirmation page listing each pledge and its balance; Stripe only on Confirm.
+
+        The page posts back each pledge's balance as shown; a pledge whose balance changed in
+        between (a refund recorded meanwhile) is skipped, so what is refunded is what was shown.
+        """
+        pledges = list(
+            queryset.select_related("campaign").order_by("-created_at")[: MAX_REFUNDS_AT_ONCE + 1]
+        )
+        if len(pledges) > MAX_REFUNDS_AT_ONCE:
+            self.message_user(
+                request,
+                f"Refund at most {MAX_REFUNDS_AT_ONCE} pledges at a time; "
+                "filter the list to fewer first. Nothing was refunded.",
+                messages.ERROR,
             )
+            return None
+        if request.POST.get("post") == "yes":
+            return self._refund_confirmed(request, pledges)
+        refundable = [(p, refundable_minor(p)) for p in pledges]
+        totals: dict[str, int] = {}
+        for pledge, balance in refundable:
+            if balance:
+                totals[pledge.currency] = totals.get(pledge.currency, 0) + balance
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Confirm the refunds",
+            "opts": self.model._meta,
+            "rows": [
+                {
+                    "pledge": pledge,
+                    "amount": format_money_full(pledge.amount_minor, pledge.currency),
+                    "refunded": format_money_full(pledge.amount_refunded_minor, pledge.currency),
+                    "balance_minor": balance,
+                    "balance": format_money_full(balance, pledge.currency),
+                }
+                for pledge, balance in refundable
+            ],
+            "totals": [format_money_full(total, code) for code, total in sorted(totals.items())],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "cancel_url": reverse("admin:pledges_pledge_changelist"),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "pledges/admin/refund_confirmation.html", context)
+
+    def _refund_confirmed(self, request, pledges):
+        asked = 0
+        for pledge in pledges:
+            balance = refundable_minor(pledge)
+            if not balance:
+                continue
+            if request.POST.get(f"balance-{pledge.pk}") != str(balance):
+                self.message_user(
+                    request,
+                    f"{pledge}: the balance changed since the confirmation page; not refunded. "
+                    "Review it again.",
+                    messages.WARNING,
+                )
+                continue
+            if self._ask_stripe(request, pledge, amount_minor=balance):
+                asked += 1
         if asked:
             self.message_user(
                 request,
@@ -290,6 +366,83 @@ class PledgeAdmin(admin.ModelAdmin):
                 "A refund lowers the total once Stripe says it succeeded.",
                 messages.SUCCESS,
             )
+        return None
+
+    def _ask_stripe(self, request, pledge, *, amount_minor, reason="requested_by_customer"):
+        """One refund request to Stripe, recorded in the admin history; False on a refusal."""
+        try:
+            refund = services.pledge_request_refund(
+                pledge=pledge, amount_minor=amount_minor, reason=reason, requested_by=request.user
+            )
+        except ValidationError as error:
+            self.message_user(request, f"{pledge}: {error.messages[0]}", messages.WARNING)
+            return False
+        except PaymentGatewayError as error:
+            self.message_user(request, f"{pledge}: {error}", messages.ERROR)
+            return False
+        reason_text = dict(REFUND_REASONS).get(reason, reason)
+        self.log_change(
+            request,
+            pledge,
+            f"Asked Stripe to refund {format_money_full(amount_minor, pledge.currency)} "
+            f"({reason_text}; refund {refund.pk}).",
+        )
+        return True
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/refund/",
+                self.admin_site.admin_view(self.refund_view),
+                name="pledges_pledge_refund",
+            ),
+            *super().get_urls(),
+        ]
+
+    def refund_view(self, request, object_id):
+        """A refund of one pledge from its change page: amount (partial allowed) and reason."""
+        if not self.has_refund_permission(request):
+            raise PermissionDenied
+        pledge = get_object_or_404(Pledge.objects.select_related("campaign"), pk=object_id)
+        balance = refundable_minor(pledge)
+        change_url = reverse("admin:pledges_pledge_change", args=[pledge.pk])
+        form = RefundForm(
+            request.POST if request.method == "POST" else None,
+            balance_minor=balance,
+            currency=pledge.currency,
+        )
+        if request.method == "POST" and balance and form.is_valid():
+            amount = form.cleaned_data["amount"]
+            if self._ask_stripe(
+                request, pledge, amount_minor=amount, reason=form.cleaned_data["reason"]
+            ):
+                self.message_user(
+                    request,
+                    f"Stripe was asked to refund {format_money_full(amount, pledge.currency)}. "
+                    "It lowers the total once Stripe says it succeeded.",
+                    messages.SUCCESS,
+                )
+            return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Refund {pledge}",
+            "opts": self.model._meta,
+            "original": pledge,
+            "pledge": pledge,
+            "form": form,
+            "amount": format_money_full(pledge.amount_minor, pledge.currency),
+            "refunded": format_money_full(pledge.amount_refunded_minor, pledge.currency),
+            "balance_minor": balance,
+            "balance": format_money_full(balance, pledge.currency),
+            "change_url": change_url,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "pledges/admin/refund.html", context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and self.has_refund_permission(request) and refundable_minor(obj):
+            context["refund_url"] = reverse("admin:pledges_pledge_refund", args=[obj.pk])
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.action(description="Erase these supporters everywhere", permissions=["erase"])
     def erase_supporters(self, request, queryset):
@@ -315,8 +468,8 @@ class PledgeAdmin(admin.ModelAdmin):
             context["pledge_totals"] = [
                 {
                     "currency": row["currency"],
-                    "pledged": format_money(row["pledged"], row["currency"]),
-                    "collected": format_money(row["paid"] - row["refunded"], row["currency"]),
+                    "pledged": format_money_full(row["pledged"], row["currency"]),
+                    "collected": format_money_full(row["paid"] - row["refunded"], row["currency"]),
                 }
                 for row in selectors.pledge_totals(pledges=context["cl"].queryset)
             ]
@@ -386,11 +539,11 @@ class DisputeAdmin(admin.ModelAdmin):
 
     @admin.display(description="amount", ordering="amount_minor")
     def amount(self, dispute):
-        return format_money(dispute.amount_minor, dispute.currency)
+        return format_money_full(dispute.amount_minor, dispute.currency)
 
     @admin.display(description="held back")
     def withdrawn(self, dispute):
-        return format_money(dispute.withdrawn_minor, dispute.currency)
+        return format_money_full(dispute.withdrawn_minor, dispute.currency)
 
     @admin.display(description="in Stripe")
     def dashboard_link(self, dispute):
@@ -427,7 +580,7 @@ class RefundAdmin(admin.ModelAdmin):
 
     @admin.display(description="amount", ordering="amount_minor")
     def amount(self, refund):
-        return format_money(refund.amount_minor, refund.currency)
+        return format_money_full(refund.amount_minor, refund.currency)
 
 
 class UnprocessedFilter(admin.SimpleListFilter):

@@ -10,8 +10,10 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.fields import MoneyField, MoneyFormMixin
 from core.forms import honeypot_field
-from core.money import CURRENCIES, exponent, format_money, to_minor
+from core.money import CURRENCIES, exponent, format_money, format_money_full, to_minor
+from pledges.models import Refund
 
 # ASCII digits only: `\d` would also take full-width and other Unicode digits.
 AMOUNT_PATTERN = re.compile(r"^\d{1,7}(\.\d{1,3})?$", re.ASCII)
@@ -142,3 +144,39 @@ class PledgeForm(forms.Form):
         else:
             cleaned["amount_minor"] = amount_minor
         return cleaned
+
+
+# Stripe's refund reasons, as the Refund rows store them ("other" is not offered: say why).
+REFUND_REASONS = [(value, label) for value, label in Refund.Reason.choices if value]
+
+
+class RefundForm(MoneyFormMixin, forms.Form):
+    """Finance staff's refund of one pledge: an amount up to its refundable balance, a reason.
+
+    Validates only; the admin view asks `pledges.services` to refund.
+    """
+
+    amount = MoneyField(
+        label="Amount to refund",
+        charge=False,
+        help_text="Up to the refundable balance. Partial refunds are fine.",
+        error_messages={"required": "Enter the amount to refund."},
+    )
+    reason = forms.ChoiceField(label="Reason", choices=REFUND_REASONS)
+
+    def __init__(self, *args, balance_minor: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.balance_minor = balance_minor
+        self.fields["amount"].initial = balance_minor
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount <= 0:
+            raise ValidationError("Enter an amount above zero.", code="not_positive")
+        if amount > self.balance_minor:
+            raise ValidationError(
+                "At most %(balance)s can be refunded: the rest has been refunded already.",
+                code="over_balance",
+                params={"balance": format_money_full(self.balance_minor, self.currency)},
+            )
+        return amount

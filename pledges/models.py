@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.money import format_money_full
+
 
 class Pledge(models.Model):
     """A supporter's pledge of money to a campaign.
@@ -101,7 +103,9 @@ class Pledge(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.amount_minor} {self.currency} to {self.campaign_id} ({self.status})"
+        # "$25.00 to Reunite All Separated Families — paid" (lists select the campaign with it).
+        amount = format_money_full(self.amount_minor, self.currency)
+        return f"{amount} to {self.campaign.label} — {self.get_status_display().lower()}"
 
     @property
     def net_minor(self) -> int:
@@ -162,7 +166,8 @@ class Refund(models.Model):
         ]
 
     def __str__(self):
-        return f"Refund {self.stripe_refund_id or self.pk} of {self.amount_minor} ({self.status})"
+        amount = format_money_full(self.amount_minor, self.currency)
+        return f"Refund of {amount} — {self.get_status_display().lower()}"
 
 
 class Dispute(models.Model):

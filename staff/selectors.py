@@ -11,7 +11,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -53,6 +53,8 @@ class CampaignStats:
     pledges_paid: int = 0
     pledges_pending: int = 0
     money_collected_minor: int = 0
+    # The latest signature or pledge (None before the first): the dashboard's order.
+    last_activity_at: datetime.datetime | None = None
     days: list[DayRow] = field(default_factory=list)
     sources: list[SourceRow] = field(default_factory=list)
 
@@ -67,7 +69,10 @@ def chart_days(*, today: datetime.date, days: int = CHART_DAYS) -> list[datetime
 
 
 def dashboard_campaign_stats(*, now: datetime.datetime | None = None) -> list[CampaignStats]:
-    """Figures for every live campaign, newest first, in six queries (five with no article).
+    """Figures for every live campaign, in six queries (five with no article).
+
+    Campaigns come by recent activity: the one with the latest signature or pledge first, then
+    campaigns without any, newest first.
 
     Counts follow the public counters: confirmed signatures are what `signature_count` counts,
     and money collected is what `amount_collected_minor` holds (counted pledges, less refunds).
@@ -127,11 +132,18 @@ def dashboard_campaign_stats(*, now: datetime.datetime | None = None) -> list[Ca
         .annotate(
             confirmed=Count("pk", filter=Q(confirmed_at__isnull=False)),
             awaiting=Count("pk", filter=Q(confirmed_at__isnull=True)),
+            last=Max("created_at"),
         )
         .order_by()
     )
+
+    def touch(campaign: CampaignStats, when) -> None:
+        if when and (campaign.last_activity_at is None or when > campaign.last_activity_at):
+            campaign.last_activity_at = when
+
     for row in signature_sources:
         campaign = stats[row["campaign_id"]]
+        touch(campaign, row["last"])
         campaign.signatures_confirmed += row["confirmed"]
         campaign.signatures_awaiting += row["awaiting"]
         entry = source_row(row["campaign_id"], row["source"], row["source_article_id"])
@@ -145,11 +157,13 @@ def dashboard_campaign_stats(*, now: datetime.datetime | None = None) -> list[Ca
             paid=Count("pk", filter=Q(status__in=PAID_STATUSES)),
             pending=Count("pk", filter=Q(status__in=PENDING_STATUSES)),
             money=Sum(F("amount_minor") - F("amount_refunded_minor"), filter=counted),
+            last=Max("created_at"),
         )
         .order_by()
     )
     for row in pledge_sources:
         campaign = stats[row["campaign_id"]]
+        touch(campaign, row["last"])
         campaign.pledges_paid += row["paid"]
         campaign.pledges_pending += row["pending"]
         campaign.money_collected_minor += row["money"] or 0
@@ -174,4 +188,9 @@ def dashboard_campaign_stats(*, now: datetime.datetime | None = None) -> list[Ca
             rows.values(),
             key=lambda r: (-r.signatures, -r.money_minor, r.source, r.article_id or 0),
         )
-    return list(stats.values())
+    # Ties and campaigns without activity keep the query's order: newest first.
+    return sorted(
+        stats.values(),
+        key=lambda c: (c.last_activity_at is not None, c.last_activity_at or now),
+        reverse=True,
+    )

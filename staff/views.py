@@ -1,11 +1,19 @@
 """The staff dashboard: how each live campaign is doing, inside the admin."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse, reverse_lazy
+from django.utils.crypto import salted_hmac
+from django.views import defaults
 
 from core.money import format_money
+from core.net import ip_hash
+from core.ratelimit import is_limited
 from staff.charts import bar_chart
+from staff.forms import StaffPasswordResetForm
 from staff.selectors import dashboard_campaign_stats
 
 # The busiest sources per campaign; the rest are counted in a line under the table.
@@ -27,6 +35,57 @@ def dashboard(request):
         "campaigns": campaigns,
     }
     return TemplateResponse(request, "staff/dashboard.html", context)
+
+
+# How people name where a supporter came from; other codes are shown tidied ("partner_site" ->
+# "Partner site"). Sources with no code, or the pledge form's own default, are "Direct".
+SOURCE_NAMES = {
+    "": "Direct",
+    "pledge_form": "Direct",
+    "direct": "Direct",
+    "email": "Email",
+    "newsletter": "Email",
+    "mail": "Email",
+    "social": "Social media",
+    "facebook": "Facebook",
+    "twitter": "X (Twitter)",
+    "x": "X (Twitter)",
+    "bluesky": "Bluesky",
+    "instagram": "Instagram",
+    "whatsapp": "WhatsApp",
+    "share": "Shared link",
+    "article": "An article",
+    "demo": "Demo data",
+}
+
+
+def source_label(*, source: str, article_id: int | None, article_title: str = "") -> str:
+    """Where actions came from, as staff would say it: "Article: <title>", "Direct", "Email"."""
+    if article_id:
+        return f"Article: {article_title}" if article_title else f"Article #{article_id} (deleted)"
+    code = (source or "").strip()
+    if code.lower() in SOURCE_NAMES:
+        return SOURCE_NAMES[code.lower()]
+    return code.replace("_", " ").replace("-", " ").capitalize()
+
+
+def _sources_by_label(rows) -> list[tuple[str, dict]]:
+    """Rows that read the same ("" and "pledge_form" are both "Direct") as one, busiest first."""
+    merged: dict[str, dict] = {}
+    for row in rows:
+        label = source_label(
+            source=row.source, article_id=row.article_id, article_title=row.article_title
+        )
+        totals = merged.setdefault(
+            label, {"signatures": 0, "awaiting": 0, "pledges": 0, "money_minor": 0}
+        )
+        totals["signatures"] += row.signatures
+        totals["awaiting"] += row.awaiting
+        totals["pledges"] += row.pledges
+        totals["money_minor"] += row.money_minor
+    return sorted(
+        merged.items(), key=lambda item: (-item[1]["signatures"], -item[1]["money_minor"], item[0])
+    )
 
 
 def _present(stats):
@@ -66,13 +125,13 @@ def _present(stats):
         ],
         "sources": [
             {
-                "row": row,
-                "signatures": f"{row.signatures:,}",
-                "awaiting": f"{row.awaiting:,}",
-                "pledges": f"{row.pledges:,}",
-                "money": format_money(row.money_minor, currency),
+                "label": label,
+                "signatures": f"{row['signatures']:,}",
+                "awaiting": f"{row['awaiting']:,}",
+                "pledges": f"{row['pledges']:,}",
+                "money": format_money(row["money_minor"], currency),
             }
-            for row in stats.sources
+            for label, row in _sources_by_label(stats.sources)
         ],
         "signature_chart": bar_chart(
             chart_id=f"{campaign.pk}-signatures",
@@ -104,3 +163,61 @@ def _present(stats):
             max_label=format_money(max(money_values), currency),
         ),
     }
+
+
+def permission_denied(request, exception=None):
+    """The 403 page: admin-styled, with a way back to the admin home, for signed-in staff
+    inside the admin; the public page for everyone else (handler403 in config/urls.py)."""
+    user = getattr(request, "user", None)
+    in_admin = request.path.startswith(reverse("admin:index"))
+    if in_admin and user is not None and user.is_active and user.is_staff:
+        context = {**admin.site.each_context(request), "title": "You cannot open this page"}
+        return TemplateResponse(request, "admin/403.html", context, status=403).render()
+    return defaults.permission_denied(request, exception)
+
+
+# One address gets a few reset emails an hour at most, and one client asks for a few dozen:
+# enough for a person who lost the first email, too few to flood a colleague's inbox.
+RESET_RATE_PER_EMAIL = "3/h"
+RESET_RATE_PER_CLIENT = "20/h"
+
+
+class StaffPasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, for staff, from the admin login page.
+
+    Over the rate limit it sends nothing and answers exactly as when it sends, so the page
+    never tells anyone whether an address belongs to staff.
+    """
+
+    form_class = StaffPasswordResetForm
+    success_url = reverse_lazy("password_reset_done")
+
+    def get_context_data(self, **kwargs):
+        return {**admin.site.each_context(self.request), **super().get_context_data(**kwargs)}
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].strip().lower()
+        email_key = salted_hmac("staff.password_reset", email, algorithm="sha256").hexdigest()
+        limited = is_limited(
+            scope="password-reset-client", key=ip_hash(self.request), rate=RESET_RATE_PER_CLIENT
+        ) or is_limited(scope="password-reset-email", key=email_key, rate=RESET_RATE_PER_EMAIL)
+        if limited:
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
+
+class StaffPasswordResetDoneView(auth_views.PasswordResetDoneView):
+    def get_context_data(self, **kwargs):
+        return {**admin.site.each_context(self.request), **super().get_context_data(**kwargs)}
+
+
+class StaffPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    success_url = reverse_lazy("password_reset_complete")
+
+    def get_context_data(self, **kwargs):
+        return {**admin.site.each_context(self.request), **super().get_context_data(**kwargs)}
+
+
+class StaffPasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    def get_context_data(self, **kwargs):
+        return {**admin.site.each_context(self.request), **super().get_context_data(**kwargs)}

@@ -164,17 +164,17 @@ def test_erasing_a_supporter_from_the_admin_needs_the_permission(client, campaig
     assert all("Zed" not in e.object_repr for e in entries)
 
 
-def test_staff_can_create_a_campaign_with_partners_and_amounts_in_the_admin(admin_client):
+def test_staff_can_create_a_campaign_with_partners_and_amounts_typed_in_dollars(admin_client):
     url = reverse("admin:campaigns_campaign_add")
     assert admin_client.get(url).status_code == 200
     data = {
         "title": "New campaign", "slug": "new-campaign", "ask": "Do it.", "status": "draft",
         "signature_goal": "100", "requires_confirmation": "on", "pledges_enabled": "on",
-        "currency": "USD", "money_goal_minor": "100000",
+        "currency": "USD", "money_goal_minor": "1,000",
         "partners-TOTAL_FORMS": "1", "partners-INITIAL_FORMS": "0",
         "partners-0-name": "Helpers United", "partners-0-position": "0",
         "suggested_amounts-TOTAL_FORMS": "1", "suggested_amounts-INITIAL_FORMS": "0",
-        "suggested_amounts-0-amount_minor": "2500", "suggested_amounts-0-position": "0",
+        "suggested_amounts-0-amount_minor": "25", "suggested_amounts-0-position": "0",
     }  # fmt: skip
 
     response = admin_client.post(url, data)
@@ -183,6 +183,7 @@ def test_staff_can_create_a_campaign_with_partners_and_amounts_in_the_admin(admi
     campaign = Campaign.objects.get(slug="new-campaign")
     assert [p.name for p in campaign.partners.all()] == ["Helpers United"]
     assert [a.amount_minor for a in campaign.suggested_amounts.all()] == [2500]
+    assert campaign.money_goal_minor == 100_000
     assert campaign.signature_count == 0
 
 

@@ -183,14 +183,50 @@ def test_sources_show_which_articles_drove_signatures_and_money(client, campaign
     client.force_login(campaigner)
     response = client.get(DASHBOARD)
 
-    sources = {
-        (row["row"].source, row["row"].article_title): row["row"]
-        for row in response.context["campaigns"][0]["sources"]
-    }
-    from_article = sources[("article", "Families still separated")]
-    assert (from_article.signatures, from_article.pledges, from_article.money_minor) == (2, 1, 3000)
-    assert sources[("newsletter", "")].signatures == 1
-    assert "Families still separated" in response.text
+    sources = {row["label"]: row for row in response.context["campaigns"][0]["sources"]}
+    from_article = sources["Article: Families still separated"]
+    assert (from_article["signatures"], from_article["pledges"], from_article["money"]) == (
+        "2",
+        "1",
+        "$30",
+    )
+    assert sources["Email"]["signatures"] == "1"
+    assert '<th scope="row" data-label="Source">Article: Families still separated</th>' in (
+        response.text
+    )
+
+
+def test_sources_read_as_people_say_them_and_the_same_name_is_one_row(client, campaigner):
+    campaign = make_campaign()
+    sign(campaign)  # no source: came straight to the page
+    sign(campaign, source="email")
+    sign(campaign, source="partner_site")
+    pledge(campaign, 1_000)  # the pledge form's own default source
+    pledge(campaign, 2_000, source="pledge_form")
+
+    client.force_login(campaigner)
+    rows = client.get(DASHBOARD).context["campaigns"][0]["sources"]
+
+    labels = [row["label"] for row in rows]
+    assert sorted(labels) == ["Direct", "Email", "Partner site"]
+    direct = next(row for row in rows if row["label"] == "Direct")
+    assert (direct["signatures"], direct["pledges"], direct["money"]) == ("1", "2", "$30")
+
+
+def test_campaigns_are_ordered_by_their_latest_signature_or_pledge(client, campaigner):
+    quiet = make_campaign(title="Quiet")  # no action at all
+    flagship = make_campaign(title="Flagship")
+    busy_earlier = make_campaign(title="Busy earlier")
+    sign(busy_earlier)
+    sign(flagship)
+    Signature.objects.filter(campaign=busy_earlier).update(created_at=days_ago(3))
+    newer_than_all = make_campaign(title="Brand new")  # newest, but nothing yet
+
+    client.force_login(campaigner)
+    titles = [c["campaign"].title for c in client.get(DASHBOARD).context["campaigns"]]
+
+    assert titles == ["Flagship", "Busy earlier", "Brand new", "Quiet"]
+    assert newer_than_all and quiet
 
 
 def _bulk_data(campaigns, *, signatures, pledges, articles):
