@@ -3,7 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from core.views import healthz
+from core.views import dev_outbox, healthz
 
 admin.site.site_header = f"{settings.SITE_NAME} staff"
 admin.site.site_title = f"{settings.SITE_NAME} staff"
@@ -11,6 +11,8 @@ admin.site.index_title = "Run articles, campaigns, signatures and pledges"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Development only: the view answers 404 unless DEBUG is on.
+    path("dev/outbox/", dev_outbox, name="dev-outbox"),
     path("admin/dashboard/", include("staff.urls")),
     path("admin/", admin.site.urls),
     path("take-action/", include("campaigns.urls")),

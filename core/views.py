@@ -1,9 +1,13 @@
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from core.dev_mail import outbox_messages
 
 logger = logging.getLogger(__name__)
 
@@ -20,3 +24,16 @@ def healthz(request):
         logger.warning("Health check: the database did not answer.")
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@never_cache
+@require_safe
+def dev_outbox(request):
+    """DEBUG only: the emails sent in development, newest first, with clickable links.
+
+    404 when DEBUG is off, whatever the URL configuration, so it can never show a real
+    supporter's mail.
+    """
+    if not settings.DEBUG:
+        raise Http404("The outbox exists only in development.")
+    return render(request, "core/outbox.html", {"messages_sent": outbox_messages()})

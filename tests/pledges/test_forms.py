@@ -57,7 +57,7 @@ def test_malformed_or_out_of_range_usd_amounts_give_a_field_error_with_a_code(ty
 
 @pytest.mark.parametrize(
     ("typed", "expected"),
-    [("500", 500), ("10000", 10000), ("1.5", None), ("0.1", None), ("1", 1)],
+    [("500", 500), ("10000", 10000), ("1.5", None), ("0.1", None), ("50", 50)],
 )
 def test_yen_amounts_are_whole_yen(typed, expected):
     campaign = CampaignFactory(currency="JPY")
