@@ -29,10 +29,10 @@ def outbox_dir() -> Path:
 class DevelopmentEmailBackend(BaseEmailBackend):
     """Prints each message as decoded text and keeps it in the development outbox."""
 
-    def __init__(self, fail_silently=False, **kwargs):
-        self.stream = kwargs.pop("stream", sys.stdout)
+    def __init__(self, *args, stream=None, **kwargs):
+        self.stream = stream or sys.stdout
         self._lock = threading.RLock()
-        super().__init__(fail_silently=fail_silently, **kwargs)
+        super().__init__(*args, **kwargs)
 
     def send_messages(self, email_messages):
         if not email_messages:
