@@ -130,8 +130,8 @@ def test_the_desktop_first_screen_holds_the_ask_the_progress_and_the_sign_form(p
         "ask": page.locator(".campaign__ask"),
         "progress": page.locator(".campaign-progress__text:visible").first,
         "sign heading": page.get_by_role("heading", name="Sign the petition"),
-        "first name": page.get_by_label("First name"),
-        "email": page.get_by_label("Email"),
+        "first name": page.locator("#id_first_name"),
+        "email": page.locator("#id_email"),
     }.items():
         _, bottom = top_and_bottom(locator)
         assert bottom <= 800, f"{name} ends {bottom:.0f}px down, below the first screen"
