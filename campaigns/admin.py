@@ -47,7 +47,7 @@ class SuggestedAmountInline(admin.TabularInline):
     model = SuggestedAmount
     form = SuggestedAmountAdminForm
     extra = 0
-    fields = ("amount_minor", "position")
+    fields = ("amount_minor", "position", "is_default")
     verbose_name = "suggested pledge amount"
 
 
@@ -90,9 +90,12 @@ class CampaignAdmin(admin.ModelAdmin):
         ("Hero image", {"fields": ("hero_image", "hero_alt", "hero_credit")}),
         (
             "Publishing",
-            {"fields": ("status", "opens_at", "closes_at", "preview_link")},
+            {"fields": ("status", "opens_at", "closes_at", "featured_position", "preview_link")},
         ),
-        ("Petition", {"fields": ("signature_goal", "requires_confirmation")}),
+        (
+            "Petition",
+            {"fields": ("signature_goal", "signature_milestones", "requires_confirmation")},
+        ),
         (
             "Pledges",
             {

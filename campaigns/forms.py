@@ -9,7 +9,7 @@ from django_countries.fields import LazyTypedChoiceField
 
 from campaigns.models import Campaign, SuggestedAmount
 from core.fields import MoneyField, MoneyFormMixin
-from core.forms import honeypot_field
+from core.forms import SupporterForm
 from core.money import CURRENCY_CHOICES
 
 # The exact wording shown next to the form; stored with every signature (`consent_text`).
@@ -21,23 +21,8 @@ CONSENT_TEXT = (
 UPDATES_TEXT = "Email me about this campaign. I can unsubscribe at any time."
 SHOW_PUBLICLY_TEXT = "Show my first name and country in the list of supporters."
 
-HONEYPOT_FIELD = "website"
-UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
-TRACKING_MAX_LENGTH = 100
-
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LINK = re.compile(r"(https?://|www\.)", re.IGNORECASE)
-TRACKING_VALUE = re.compile(r"[^\w .:/@+-]")
-
-
-def tracking_value(value) -> str:
-    """A `?source=` or `utm_*` value made safe to store: printable, short. Never an error.
-
-    A supporter must not be turned away because a link they followed carried odd tracking
-    parameters, so bad values are trimmed rather than rejected.
-    """
-    value = TRACKING_VALUE.sub("", str(value or "")).strip()
-    return value[:TRACKING_MAX_LENGTH]
 
 
 class CountrySelect(forms.Select):
@@ -59,8 +44,11 @@ class CountryChoiceField(LazyTypedChoiceField):
         return result
 
 
-class SignatureForm(forms.Form):
-    """A supporter's signature, plus where they came from (hidden fields from the querystring)."""
+class SignatureForm(SupporterForm):
+    """A supporter's signature; honeypot, tracking and consent come from `SupporterForm`."""
+
+    CONSENT_TEXT = CONSENT_TEXT
+    UPDATES_TEXT = UPDATES_TEXT
 
     first_name = forms.CharField(
         max_length=100,
@@ -114,18 +102,6 @@ class SignatureForm(forms.Form):
     show_publicly = forms.BooleanField(label=SHOW_PUBLICLY_TEXT, required=False)
     wants_updates = forms.BooleanField(label=UPDATES_TEXT, required=False)
 
-    # Bots fill every field; people never see this one (hidden by CSS, aria-hidden, no tab stop).
-    website = honeypot_field()
-
-    # Where the supporter came from, passed through from the campaign page's querystring.
-    source = forms.CharField(required=False, widget=forms.HiddenInput)
-    utm_source = forms.CharField(required=False, widget=forms.HiddenInput)
-    utm_medium = forms.CharField(required=False, widget=forms.HiddenInput)
-    utm_campaign = forms.CharField(required=False, widget=forms.HiddenInput)
-    utm_term = forms.CharField(required=False, widget=forms.HiddenInput)
-    utm_content = forms.CharField(required=False, widget=forms.HiddenInput)
-    article = forms.CharField(required=False, widget=forms.HiddenInput)
-
     PERSONAL_FIELDS = (
         "first_name",
         "last_name",
@@ -136,16 +112,6 @@ class SignatureForm(forms.Form):
         "show_publicly",
         "wants_updates",
     )
-    TRACKING_FIELDS = ("source", *UTM_FIELDS, "article")
-
-    @staticmethod
-    def initial_from_querystring(query) -> dict:
-        """Initial hidden values from the campaign page's `?source=`, `utm_*` and `article=`."""
-        return {name: query.get(name, "") for name in SignatureForm.TRACKING_FIELDS}
-
-    def honeypot_filled(self) -> bool:
-        """True when the hidden field people never see has a value: a bot."""
-        return bool(self.data.get(self.add_prefix(HONEYPOT_FIELD), "").strip())
 
     def _clean_name(self, value: str) -> str:
         value = " ".join(value.split())
@@ -184,46 +150,13 @@ class SignatureForm(forms.Form):
         value = CONTROL_CHARACTERS.sub("", self.cleaned_data["comment"]).strip()
         return value
 
-    def clean_source(self):
-        return tracking_value(self.cleaned_data["source"])
-
-    def clean_utm_source(self):
-        return tracking_value(self.cleaned_data["utm_source"])
-
-    def clean_utm_medium(self):
-        return tracking_value(self.cleaned_data["utm_medium"])
-
-    def clean_utm_campaign(self):
-        return tracking_value(self.cleaned_data["utm_campaign"])
-
-    def clean_utm_term(self):
-        return tracking_value(self.cleaned_data["utm_term"])
-
-    def clean_utm_content(self):
-        return tracking_value(self.cleaned_data["utm_content"])
-
-    def clean_article(self):
-        """The id of the article the supporter came from, or None if absent or not an id."""
-        value = (self.cleaned_data["article"] or "").strip()
-        if value.isdigit() and len(value) <= 18 and int(value) > 0:
-            return int(value)
-        return None
-
-    def consent_text(self) -> str:
-        """The wording this supporter agreed to, as shown on the form."""
-        if self.cleaned_data.get("wants_updates"):
-            return f"{CONSENT_TEXT}\n{UPDATES_TEXT}"
-        return CONSENT_TEXT
-
     def signature_kwargs(self) -> dict:
         """The cleaned data as `signature_create` keyword arguments (without the campaign)."""
         data = self.cleaned_data
         return {
             **{name: data[name] for name in self.PERSONAL_FIELDS},
             "consent_text": self.consent_text(),
-            "source": data["source"],
-            "utm": {name: data[name] for name in UTM_FIELDS if data[name]},
-            "source_article_id": data["article"],
+            **self.tracking(),
         }
 
 
@@ -280,4 +213,4 @@ class SuggestedAmountAdminForm(MoneyFormMixin, forms.ModelForm):
 
     class Meta:
         model = SuggestedAmount
-        fields = ["amount_minor", "position"]
+        fields = ["amount_minor", "position", "is_default"]

@@ -1,4 +1,7 @@
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_comma_separated_integer_list
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -21,7 +24,7 @@ def validate_description(value: str) -> None:
 
 class CampaignQuerySet(models.QuerySet):
     def live(self, *, now=None):
-        """Campaigns open to the public right now: live, opened, and not yet closed."""
+        """Campaigns taking signatures right now: `Campaign.accepts("sign")` as SQL."""
         now = now or timezone.now()
         return self.filter(status=Campaign.Status.LIVE).filter(
             Q(opens_at__isnull=True) | Q(opens_at__lte=now),
@@ -75,6 +78,21 @@ class Campaign(models.Model):
     opens_at = models.DateTimeField(null=True, blank=True)
     closes_at = models.DateTimeField(null=True, blank=True)
     signature_goal = models.PositiveIntegerField(default=1000)
+    signature_milestones = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_comma_separated_integer_list],
+        help_text="Later goals, shown once the goal is reached: e.g. 10000,25000.",
+    )
+    featured_position = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Order on the Take Action page: 1 comes first. Empty: after the featured "
+        "ones, by recent activity.",
+    )
+    last_action_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="The latest counted signature or payment."
+    )
     requires_confirmation = models.BooleanField(
         default=True, help_text="Signatures count only once confirmed from the emailed link."
     )
@@ -163,9 +181,21 @@ class Campaign(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def signing_state(self, *, now=None) -> str:
-        """Why the campaign does or does not take signatures: "open", "draft", "closed" (by
-        staff), "not_yet_open" (before `opens_at`) or "ended" (after `closes_at`)."""
+    # --- The one rule for "does this campaign take this action now" -------------------------
+
+    ACTIONS = ("sign", "pledge")
+
+    def accepts(self, action: str, *, now=None) -> str | None:
+        """None when the campaign takes `action` ("sign" or "pledge") now; otherwise the reason.
+
+        Reasons: "draft" (not published), "closed" (closed by staff), "not_yet_open" (before
+        `opens_at`), "ended" (after `closes_at`), "pledges_off" (pledging only: pledges are
+        turned off for this campaign). Every page, form, view, service and template asks this
+        method (templates through `sign_refusal` / `pledge_refusal`); `CampaignQuerySet.live()`
+        is the same rule for signing, written as SQL for lists, and a test holds them equal.
+        """
+        if action not in self.ACTIONS:
+            raise ValueError(f"Unknown action {action!r}; expected one of {self.ACTIONS}.")
         now = now or timezone.now()
         if self.status == self.Status.DRAFT:
             return "draft"
@@ -175,16 +205,97 @@ class Campaign(models.Model):
             return "not_yet_open"
         if self.closes_at is not None and self.closes_at <= now:
             return "ended"
-        return "open"
+        if action == "pledge" and not self.pledges_enabled:
+            return "pledges_off"
+        return None
 
-    def is_open(self, *, now=None) -> bool:
-        """True while supporters may sign or pledge."""
-        now = now or timezone.now()
-        return (
-            self.status == self.Status.LIVE
-            and (self.opens_at is None or self.opens_at <= now)
-            and (self.closes_at is None or self.closes_at > now)
+    @property
+    def sign_refusal(self) -> str | None:
+        """`accepts("sign")`, for templates (which cannot pass arguments)."""
+        return self.accepts("sign")
+
+    @property
+    def pledge_refusal(self) -> str | None:
+        """`accepts("pledge")`, for templates."""
+        return self.accepts("pledge")
+
+    # --- Progress ----------------------------------------------------------------------------
+
+    def milestones(self) -> list[int]:
+        """The signature goal and the staff-set later milestones, ascending, without repeats."""
+        steps = {self.signature_goal} if self.signature_goal else set()
+        for part in (self.signature_milestones or "").split(","):
+            part = part.strip()
+            if part.isdigit() and int(part) > 0:
+                steps.add(int(part))
+        return sorted(steps)
+
+    def signature_progress(self) -> "Progress":
+        """Signatures against the displayed goal: the first milestone not yet reached."""
+        return Progress.towards(self.signature_count, self.milestones())
+
+    def money_progress(self) -> "Progress":
+        """Money collected (minor units) against the money goal."""
+        goals = [self.money_goal_minor] if self.money_goal_minor else []
+        return Progress.towards(self.amount_collected_minor, goals)
+
+    def pledge_limits(self) -> tuple[int, int]:
+        """The (minimum, maximum) pledge in minor units. Never outside Stripe's own limits.
+
+        Empty fields mean one major unit and 10,000 major units. The currency table's minimum
+        (Stripe's smallest charge) wins over a lower campaign minimum. ValueError when the
+        campaign's currency is not in `core.money.CURRENCIES`.
+        """
+        table = currency(self.currency)
+        unit = 10**table.exponent
+        minimum = max(self.pledge_minimum_minor or unit, table.minimum_minor)
+        maximum = min(self.pledge_maximum_minor or 10_000 * unit, table.maximum_minor)
+        return minimum, maximum
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A count against a goal, shaped for the progress bars.
+
+    `goal` is the displayed goal: the first milestone above the count (or the last one, once all
+    are reached); `reached` is the milestone just passed, if any. `fill` is the bar's width in
+    percent with a minimum visible fill, so 40 of 5,000 is not a one-pixel sliver.
+    """
+
+    count: int
+    goal: int
+    reached: int | None
+
+    MINIMUM_FILL = 3
+
+    @classmethod
+    def towards(cls, count: int, goals: list[int]) -> "Progress":
+        goals = sorted(g for g in goals if g > 0)
+        if not goals:
+            return cls(count=count, goal=0, reached=None)
+        passed = [g for g in goals if g <= count]
+        ahead = [g for g in goals if g > count]
+        return cls(
+            count=count,
+            goal=ahead[0] if ahead else goals[-1],
+            reached=passed[-1] if passed else None,
         )
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.goal - self.count)
+
+    @property
+    def percent(self) -> int:
+        if self.goal <= 0:
+            return 0
+        return min(100, self.count * 100 // self.goal)
+
+    @property
+    def fill(self) -> int:
+        if self.goal <= 0:
+            return 0
+        return max(self.MINIMUM_FILL, self.percent)
 
 
 class Partner(models.Model):
@@ -210,10 +321,18 @@ class SuggestedAmount(models.Model):
     )
     amount_minor = models.PositiveBigIntegerField()
     position = models.PositiveSmallIntegerField(default=0)
+    is_default = models.BooleanField(
+        "chosen by default", default=False, help_text="Preselected on the form (one per campaign)."
+    )
 
     class Meta:
         ordering = ["position", "amount_minor"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["campaign"],
+                condition=Q(is_default=True),
+                name="one_default_amount_per_campaign",
+            ),
             models.UniqueConstraint(
                 fields=["campaign", "amount_minor"], name="suggested_amount_once_per_campaign"
             ),

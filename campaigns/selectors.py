@@ -1,7 +1,7 @@
 """Reads for the campaign pages: querysets with their joins applied, so each page runs a fixed
 number of queries however many signatures a campaign has."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -12,8 +12,19 @@ FEATURED_ARTICLES_SHOWN = 6
 
 
 def campaign_list(*, topic_slug: str | None = None) -> QuerySet[Campaign]:
-    """Live campaigns, newest first, optionally on one topic (by slug)."""
-    queryset = Campaign.objects.live().select_related("topic").order_by("-created_at")
+    """Live campaigns, optionally on one topic (by slug): the staff-set featured positions
+    first (1, 2, ...), then the rest by recent activity (latest counted signature or payment),
+    then newest."""
+    queryset = (
+        Campaign.objects.live()
+        .select_related("topic")
+        .order_by(
+            F("featured_position").asc(nulls_last=True),
+            F("last_action_at").desc(nulls_last=True),
+            "-created_at",
+            "-pk",
+        )
+    )
     if topic_slug:
         queryset = queryset.filter(topic__slug=topic_slug)
     return queryset

@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
@@ -83,8 +84,22 @@ def signature_confirmation_url(*, signature_id: int) -> str:
 # --- Signing ---------------------------------------------------------------------------------
 
 
-class CampaignNotOpen(Exception):
-    """The campaign is a draft, closed, or not open yet: it takes no signatures."""
+REFUSAL_MESSAGES = {
+    "draft": "This campaign is not published.",
+    "not_yet_open": "This campaign is not open yet.",
+    "closed": "This campaign has closed.",
+    "ended": "This campaign has ended.",
+    "pledges_off": "This campaign does not take money.",
+}
+
+
+def campaign_require(*, campaign: Campaign, action: str, now=None) -> None:
+    """Raise ValidationError, with the refusal reason as its code, unless `campaign` takes
+    `action` ("sign" or "pledge") now. The one exception style for "closed": services call
+    it; views catch `ValidationError` and show the refusal page for `error.code`."""
+    reason = campaign.accepts(action, now=now)
+    if reason is not None:
+        raise ValidationError(REFUSAL_MESSAGES[reason], code=reason)
 
 
 @dataclass(frozen=True)
@@ -122,10 +137,10 @@ def signature_create(
       still unconfirmed, the confirmation email is sent again (at most once per
       `RESEND_INTERVAL`).
 
-    Raises `CampaignNotOpen` if the campaign is not open for signatures.
+    Raises ValidationError (code: the refusal reason, see `campaign_require`) when the
+    campaign does not take signatures now.
     """
-    if not campaign.is_open():
-        raise CampaignNotOpen(campaign.slug)
+    campaign_require(campaign=campaign, action="sign")
     email = (email or "").strip()
     email_normalized = email_normalize(email)
     now = timezone.now()
@@ -164,7 +179,9 @@ def signature_create(
             return SignResult(signature=signature, created=False, counted=False)
 
         if counts_now:
-            Campaign.objects.filter(pk=campaign.pk).update(signature_count=F("signature_count") + 1)
+            Campaign.objects.filter(pk=campaign.pk).update(
+                signature_count=F("signature_count") + 1, last_action_at=now
+            )
         else:
             _send_confirmation_after_commit(signature.pk, force=False)
     return SignResult(signature=signature, created=True, counted=counts_now)
@@ -184,7 +201,7 @@ def signature_confirm(*, signature_id: int) -> bool:
         ).update(confirmed_at=timezone.now())
         if changed:
             Campaign.objects.filter(signatures__pk=signature_id).update(
-                signature_count=F("signature_count") + 1
+                signature_count=F("signature_count") + 1, last_action_at=timezone.now()
             )
             return True
     if not Signature.objects.filter(pk=signature_id).exists():
@@ -412,6 +429,7 @@ def campaign_record_payment(*, campaign_id: int, amount_minor: int) -> None:
         Campaign.objects.filter(pk=campaign_id).update(
             amount_collected_minor=F("amount_collected_minor") + amount_minor,
             supporter_count=F("supporter_count") + 1,
+            last_action_at=timezone.now(),
         )
 
 

@@ -1,10 +1,12 @@
 """Campaign pages and the petition: thin views over `selectors` (reads) and `services` (writes)."""
 
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -15,9 +17,10 @@ from django.views.generic import DetailView, ListView
 from campaigns import selectors, services
 from campaigns.forms import CONSENT_TEXT, SignatureForm
 from campaigns.models import Campaign, Signature
+from core.forms import tracking_querystring
+from core.intake import guard_public_post, refused_response
 from core.models import Topic
 from core.net import ip_hash
-from core.ratelimit import is_limited
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +55,9 @@ def _detail_context(request, campaign, *, form=None, preview=False) -> dict:
         "campaign": campaign,
         "form": form,
         "consent_text": CONSENT_TEXT,
-        "is_open": campaign.is_open(),
+        "sign_refusal": campaign.accepts("sign"),
+        # The landing URL's source/UTM/article, carried on to the pledge page's link.
+        "tracking_query": urlencode(tracking_querystring(request.GET)),
         "supporters": selectors.campaign_public_supporters(campaign=campaign),
         "articles": selectors.campaign_featuring_articles(campaign=campaign),
         "share_url": _share_url(campaign),
@@ -99,42 +104,34 @@ class CampaignPreviewView(CampaignDetailView):
         return response
 
 
-def _not_open(request, campaign):
-    return render(request, "campaigns/closed.html", {"campaign": campaign}, status=409)
-
-
 @require_POST
 def signature_sign(request, slug):
     """POST `/take-action/<slug>/sign/`: sign, then 303 to the same neutral thank-you page.
 
-    The answer never says whether the address had signed before. A filled honeypot gets the
-    thank-you page too, with nothing stored, so bots learn nothing.
+    `core.intake.guard_public_post` answers a closed campaign, too many attempts and a filled
+    honeypot. The answer never says whether the address had signed before.
     """
     campaign = get_object_or_404(Campaign, slug=slug)
-    if not campaign.is_open():
-        return _not_open(request, campaign)
-    key = ip_hash(request)
-    rate = settings.CAMPAIGNS_SIGN_RATE
-    if is_limited(scope="sign", key=key, rate=rate):
-        response = render(request, "429.html", {"campaign": campaign}, status=429)
-        response["Retry-After"] = "600"
-        return response
-
     form = SignatureForm(request.POST)
-    thanks = redirect(reverse("campaigns:thanks", kwargs={"slug": campaign.slug}))
-    thanks.status_code = 303
-    if form.honeypot_filled():
-        logger.info("Honeypot filled on campaign %s; nothing stored.", campaign.pk)
-        return thanks
+    thanks_url = reverse("campaigns:thanks", kwargs={"slug": campaign.slug})
+    refused = guard_public_post(
+        request, campaign=campaign, action="sign", form=form, neutral_url=thanks_url
+    )
+    if refused is not None:
+        return refused
     if not form.is_valid():
         campaign = selectors.campaign_for_page(slug=slug)
         context = _detail_context(request, campaign, form=form)
         return render(request, "campaigns/detail.html", context, status=400)
     try:
-        services.signature_create(campaign=campaign, ip_hash=key, **form.signature_kwargs())
-    except services.CampaignNotOpen:  # It closed between the check above and now.
-        return _not_open(request, campaign)
-    return thanks
+        services.signature_create(
+            campaign=campaign, ip_hash=ip_hash(request), **form.signature_kwargs()
+        )
+    except ValidationError as error:  # It closed between the guard and now.
+        return refused_response(request, campaign=campaign, action="sign", reason=error.code)
+    response = redirect(thanks_url)
+    response.status_code = 303
+    return response
 
 
 def signature_thanks(request, slug):

@@ -53,6 +53,13 @@ env = environ.Env(
     MEDIA_S3_REGION=(str, ""),
     MEDIA_S3_CUSTOM_DOMAIN=(str, ""),
     MEDIA_S3_QUERYSTRING_AUTH=(bool, False),
+    # Who receives the money (the form to give and the receipt); each shown only when set.
+    ORG_LEGAL_NAME=(str, ""),
+    ORG_REGISTRATION=(str, ""),
+    ORG_TAX_STATEMENT=(str, ""),
+    ORG_ADDRESS=(str, ""),
+    # Development email (DEBUG only): where the outbox keeps sent messages for /dev/outbox/.
+    DEV_OUTBOX_DIR=(str, ""),
 )
 
 # A local .env is read when present (never committed); real environments set variables directly.
@@ -277,6 +284,16 @@ if STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_")) and not STRIPE_LIVE_MO
     raise ImproperlyConfigured(
         "STRIPE_SECRET_KEY is a live key; set STRIPE_LIVE_MODE=true to take real payments."
     )
+
+# Supporter intake (docs/intake.md): who receives the money, shown on the form to give and the
+# receipt. In development, email goes to the console as decoded text and to /dev/outbox/.
+ORG_LEGAL_NAME = env("ORG_LEGAL_NAME")
+ORG_REGISTRATION = env("ORG_REGISTRATION")
+ORG_TAX_STATEMENT = env("ORG_TAX_STATEMENT")
+ORG_ADDRESS = env("ORG_ADDRESS")
+DEV_OUTBOX_DIR = Path(env("DEV_OUTBOX_DIR") or BASE_DIR / "tmp" / "outbox")
+if DEBUG and "EMAIL_URL" not in env.ENVIRON:
+    MAILERS["default"] = {"BACKEND": "core.dev_mail.DevelopmentEmailBackend", "OPTIONS": {}}
 
 LOGGING = {
     "version": 1,

@@ -3,7 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from core.views import favicon, healthz
+from core.views import dev_outbox, favicon, healthz
 from staff import views as staff_views
 
 admin.site.site_header = f"{settings.SITE_NAME} staff"
@@ -15,6 +15,8 @@ handler403 = "staff.views.permission_denied"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
+    # Development only: the view answers 404 unless DEBUG is on.
+    path("dev/outbox/", dev_outbox, name="dev-outbox"),
     path("admin/dashboard/", include("staff.urls")),
     # Staff password reset by email (the admin login page links to the first when it exists).
     path(

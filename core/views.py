@@ -1,10 +1,14 @@
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
+
+from core.dev_mail import outbox_messages
 
 logger = logging.getLogger(__name__)
 
@@ -28,3 +32,16 @@ def healthz(request):
 def favicon(request):
     """`/favicon.ico`, which browsers and feed readers ask for whatever the page links."""
     return HttpResponsePermanentRedirect(static("img/favicon.ico"))
+
+
+@never_cache
+@require_safe
+def dev_outbox(request):
+    """DEBUG only: the emails sent in development, newest first, with clickable links.
+
+    404 when DEBUG is off, whatever the URL configuration, so it can never show a real
+    supporter's mail.
+    """
+    if not settings.DEBUG:
+        raise Http404("The outbox exists only in development.")
+    return render(request, "core/outbox.html", {"messages_sent": outbox_messages()})

@@ -21,6 +21,7 @@ from demo.factories.campaigns import SignatureFactory
 
 LEAD_SLUG = "reunite-separated-families"
 DEMO_SIGNATURES = 40
+DEMO_DAYS = 30  # Demo activity is spread over this many past days (the dashboard's charts).
 COUNTRIES = ["US", "US", "US", "MX", "CA", "GB", "DE", "GT", "HN", "SV", "FR", "ES"]
 
 TOPICS = {
@@ -61,8 +62,11 @@ CAMPAIGNS = [
         "description": LEAD_DESCRIPTION,
         "targets": "US Congress",
         "signature_goal": 5000,
+        "milestones": "10000,25000",
+        "featured_position": 1,
         "money_goal_minor": 5_000_000,
         "amounts": [1000, 2500, 5000, 10000],
+        "default": 2500,
         "partners": [
             ("Families Together Coalition", ""),
             ("Border Children's Legal Network", ""),
@@ -83,6 +87,7 @@ CAMPAIGNS = [
         "signature_goal": 10000,
         "money_goal_minor": 2_500_000,
         "amounts": [1000, 2500, 5000],
+        "default": 2500,
         "partners": [("Forest Guardians Alliance", "")],
         "signatures": 12,
     },
@@ -112,6 +117,7 @@ CAMPAIGNS = [
         "signature_goal": 3000,
         "money_goal_minor": 1_000_000,
         "amounts": [500, 1500, 3000],
+        "default": 1500,
         "partners": [],
         "signatures": 5,
     },
@@ -151,7 +157,15 @@ def _topic(slug: str) -> Topic:
     return topic
 
 
-def _signatures(campaign: Campaign, count: int, fake: Faker) -> int:
+def spread_over_last_days(index: int, count: int, *, now, days: int = DEMO_DAYS):
+    """The `index`-th of `count` moments spread evenly over the last `days`, oldest first.
+
+    The latest lies a little in the past, so anything a visitor does now comes after it.
+    """
+    return now - timedelta(days=days) + timedelta(days=days) * (index + 1) / (count + 1)
+
+
+def _signatures(campaign: Campaign, count: int, fake: Faker, *, now) -> int:
     created = 0
     for i in range(count):
         email = f"demo-{campaign.slug[:20]}-{i}@example.org"
@@ -160,7 +174,8 @@ def _signatures(campaign: Campaign, count: int, fake: Faker) -> int:
             campaign=campaign, email_normalized=email_normalize(email)
         ).exists():
             continue
-        SignatureFactory(
+        moment = spread_over_last_days(i, count, now=now)
+        signature = SignatureFactory(
             campaign=campaign,
             first_name=first_name,
             last_name=last_name,
@@ -169,8 +184,10 @@ def _signatures(campaign: Campaign, count: int, fake: Faker) -> int:
             show_publicly=i % 3 != 0,
             wants_updates=i % 2 == 0,
             source="demo",
-            confirmed_at=campaign.created_at + timedelta(minutes=7 * i + 1),
+            confirmed_at=moment + timedelta(minutes=3),
         )
+        # `created_at` is set on insert (auto_now_add); the demo dates it in the past.
+        Signature.objects.filter(pk=signature.pk).update(created_at=moment)
         created += 1
     return created
 
@@ -200,6 +217,12 @@ def load(*, stdout, style):
         )
         if created:
             campaign_save(campaign=campaign)  # renders the description once, as the admin does
+            Campaign.objects.filter(pk=campaign.pk).update(
+                created_at=now - timedelta(days=DEMO_DAYS + 5),
+                featured_position=spec.get("featured_position"),
+                signature_milestones=spec.get("milestones", ""),
+            )
+            campaign.refresh_from_db()
         if spec.get("hero_alt") and not campaign.hero_image:
             # Saved through the field's storage under demo/, so `make clean` removes demo media.
             storage = Campaign._meta.get_field("hero_image").storage
@@ -211,14 +234,21 @@ def load(*, stdout, style):
             campaign.save(update_fields=["hero_image", "hero_alt", "hero_credit"])
         for position, amount in enumerate(spec["amounts"]):
             SuggestedAmount.objects.get_or_create(
-                campaign=campaign, amount_minor=amount, defaults={"position": position}
+                campaign=campaign,
+                amount_minor=amount,
+                defaults={"position": position, "is_default": amount == spec.get("default")},
             )
         for position, (name, url) in enumerate(spec["partners"]):
             Partner.objects.get_or_create(
                 campaign=campaign, name=name, defaults={"url": url, "position": position}
             )
-        added = _signatures(campaign, spec["signatures"], fake)
+        added = _signatures(campaign, spec["signatures"], fake, now=now)
         verb = "Created" if created else "Found"
         stdout.write(f"{verb} campaign {campaign.slug} (+{added} demo signatures).")
-    campaign_recount(campaigns=Campaign.objects.filter(slug__in=[c["slug"] for c in CAMPAIGNS]))
+    demo = Campaign.objects.filter(slug__in=[c["slug"] for c in CAMPAIGNS])
+    campaign_recount(campaigns=demo)
+    for campaign in demo.filter(last_action_at__isnull=True):
+        latest = campaign.signatures.confirmed().order_by("-confirmed_at").first()
+        if latest is not None:
+            Campaign.objects.filter(pk=campaign.pk).update(last_action_at=latest.confirmed_at)
     stdout.write(style.SUCCESS("Demo campaigns are ready."))

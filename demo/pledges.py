@@ -6,7 +6,10 @@ exactly as they would for real payments. Idempotent: each demo pledge is found b
 (fake) Checkout Session id before it is created.
 """
 
+from django.utils import timezone
+
 from campaigns.models import Campaign
+from demo.campaigns import spread_over_last_days
 from demo.factories.pledges import checkout_session_for
 from pledges.forms import CONSENT_TEXT
 from pledges.models import Pledge
@@ -53,7 +56,8 @@ def load(*, stdout, style):
         stdout.write(style.WARNING(f"No campaign {LEAD_SLUG!r}; demo pledges skipped."))
         return
     created = 0
-    for session_id, name, email, amount, anonymous, message in DEMO_PLEDGES:
+    now = timezone.now()
+    for index, (session_id, name, email, amount, anonymous, message) in enumerate(DEMO_PLEDGES):
         if Pledge.objects.filter(stripe_checkout_session_id=session_id).exists():
             continue
         # Rows are written directly rather than through pledge_create so the demo also loads
@@ -74,6 +78,11 @@ def load(*, stdout, style):
         pledge_mark_paid(
             session=checkout_session_for(pledge, payment_intent=f"pi_demo_{session_id[-4:]}"),
             send_receipt=False,
+        )
+        # Dated in the past, spread over the demo's 30 days, like the signatures.
+        moment = spread_over_last_days(index, len(DEMO_PLEDGES), now=now)
+        Pledge.objects.filter(pk=pledge.pk).update(
+            created_at=moment, paid_at=moment, counted_at=moment, updated_at=moment
         )
         created += 1
     stdout.write(style.SUCCESS(f"Demo pledges: {created} created."))

@@ -1,4 +1,4 @@
-"""The pledge form: validates an amount strictly (Decimal, never float) and the supporter's details.
+"""The form to give: validates an amount strictly (Decimal, never float) and the details.
 
 It never creates a pledge or talks to Stripe; the view hands `cleaned_data` to the services.
 """
@@ -11,8 +11,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from core.fields import MoneyField, MoneyFormMixin
-from core.forms import honeypot_field
-from core.money import CURRENCIES, exponent, format_money, format_money_full, to_minor
+from core.forms import SupporterForm
+from core.money import exponent, format_money, format_money_full, to_minor
 from pledges.models import Refund
 
 # ASCII digits only: `\d` would also take full-width and other Unicode digits.
@@ -20,24 +20,11 @@ AMOUNT_PATTERN = re.compile(r"^\d{1,7}(\.\d{1,3})?$", re.ASCII)
 OTHER = "other"
 
 CONSENT_TEXT = (
-    "We use your name and email to process this pledge and send your receipt. "
+    "We use your name and email to take your gift and send your receipt. "
     "Payments are handled by Stripe; we never see your card details. "
     "If you tick the updates box, we will also email you about this campaign; "
     "you can unsubscribe at any time."
 )
-
-
-def pledge_limits(campaign) -> tuple[int, int]:
-    """The campaign's (minimum, maximum) pledge in minor units; default 1 to 10,000 major units,
-    never outside what Stripe takes in the currency (`core.money.CURRENCIES`)."""
-    unit = 10 ** exponent(campaign.currency)
-    minimum = campaign.pledge_minimum_minor or unit
-    maximum = campaign.pledge_maximum_minor or 10_000 * unit
-    if campaign.currency.upper() in CURRENCIES:
-        stripe_limits = CURRENCIES[campaign.currency.upper()]
-        minimum = max(minimum, stripe_limits.minimum_minor)
-        maximum = min(maximum, stripe_limits.maximum_minor)
-    return minimum, maximum
 
 
 def parse_amount(text: str, currency: str) -> int:
@@ -62,9 +49,21 @@ def parse_amount(text: str, currency: str) -> int:
         ) from None
 
 
-class PledgeForm(forms.Form):
+class PledgeForm(SupporterForm):
+    """A gift: an amount (a suggested one, or "Other amount") and the supporter's details.
+
+    Honeypot, tracking fields and consent wording come from `SupporterForm`. The amount must be
+    within `Campaign.pledge_limits()`; `pledges.services.pledge_create` checks it again.
+    """
+
+    CONSENT_TEXT = CONSENT_TEXT
+
     amount_choice = forms.ChoiceField(
-        label="Amount", widget=forms.RadioSelect, required=False, choices=()
+        label="Amount",
+        widget=forms.RadioSelect,
+        required=False,
+        choices=(),
+        error_messages={"invalid_choice": "Choose one of the amounts, or enter another amount."},
     )
     other_amount = forms.CharField(
         label="Other amount",
@@ -72,9 +71,21 @@ class PledgeForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
-    name = forms.CharField(label="Your name", max_length=200)
+    name = forms.CharField(
+        label="Your name",
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": "Enter your name."},
+    )
     email = forms.EmailField(
-        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        help_text="We email your receipt here.",
+        error_messages={
+            "required": "Enter your email address.",
+            "invalid": "Enter an email address like name@example.org.",
+        },
     )
     public_message = forms.CharField(
         label="Public message (optional)",
@@ -89,47 +100,64 @@ class PledgeForm(forms.Form):
     )
     # Identifies this form submission, so posting it twice makes one pledge (see pledge_create).
     form_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    # Honeypot: hidden from people (CSS and aria-hidden); bots that fill every field trip it.
-    website = honeypot_field()
 
-    def __init__(self, *args, campaign, suggested_amounts=(), **kwargs):
+    def __init__(self, *args, campaign, suggested_amounts=(), default_amount=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["form_token"].initial = uuid.uuid4
         self.campaign = campaign
         self.currency = campaign.currency.upper()
-        self.minimum, self.maximum = pledge_limits(campaign)
-        self.suggested = [amount for amount in suggested_amounts if amount > 0]
+        self.minimum, self.maximum = campaign.pledge_limits()
+        # A suggested amount outside the limits would only ever be refused: never offer it.
+        self.suggested = [a for a in suggested_amounts if self.minimum <= a <= self.maximum]
         self.fields["amount_choice"].choices = [
             (str(amount), format_money(amount, self.currency)) for amount in self.suggested
         ] + [(OTHER, "Other amount")]
+        if default_amount not in self.suggested:
+            default_amount = self.suggested[0] if self.suggested else None
+        self.default_amount = default_amount
+        self.fields["amount_choice"].initial = str(default_amount) if default_amount else OTHER
         self.fields["other_amount"].label = f"Other amount, in {self.currency}"
         self.fields["other_amount"].help_text = (
-            f"In {self.currency}, from {format_money(self.minimum, self.currency)} "
+            f"From {format_money(self.minimum, self.currency)} "
             f"to {format_money(self.maximum, self.currency)}."
         )
 
-    def clean_website(self):
-        if self.cleaned_data["website"]:
-            raise ValidationError("Leave this field empty.", code="honeypot")
-        return ""
+    def chosen_amount(self) -> int | None:
+        """The amount the button restates ("Give $25 now"): chosen, or preselected."""
+        value = self["amount_choice"].value()
+        if value and value != OTHER and value.isdigit():
+            return int(value)
+        if not self.is_bound:
+            return self.default_amount
+        return None
 
     def clean(self):
         cleaned = super().clean()
+        if "amount_choice" in self.errors:
+            return cleaned
         choice = cleaned.get("amount_choice") or ""
+        other = (cleaned.get("other_amount") or "").strip()
+        if not choice and not other:
+            # Nothing picked at all: the group is at fault, not "Other amount".
+            self.add_error(
+                "amount_choice",
+                ValidationError("Choose an amount, or enter another amount.", code="required"),
+            )
+            return cleaned
         if choice and choice != OTHER:
             # The choices list already refused anything that is not a suggested amount.
-            amount_minor = int(choice)
-        else:
-            try:
-                amount_minor = parse_amount(cleaned.get("other_amount", ""), self.currency)
-            except ValidationError as error:
-                self.add_error("other_amount", error)
-                return cleaned
+            cleaned["amount_minor"] = int(choice)
+            return cleaned
+        try:
+            amount_minor = parse_amount(other, self.currency)
+        except ValidationError as error:
+            self.add_error("other_amount", error)
+            return cleaned
         if amount_minor < self.minimum:
             self.add_error(
                 "other_amount",
                 ValidationError(
-                    f"The smallest pledge is {format_money(self.minimum, self.currency)}.",
+                    f"The smallest gift is {format_money(self.minimum, self.currency)}.",
                     code="too_small",
                 ),
             )
@@ -137,13 +165,29 @@ class PledgeForm(forms.Form):
             self.add_error(
                 "other_amount",
                 ValidationError(
-                    f"The largest pledge is {format_money(self.maximum, self.currency)}.",
+                    f"The largest gift is {format_money(self.maximum, self.currency)}.",
                     code="too_large",
                 ),
             )
         else:
             cleaned["amount_minor"] = amount_minor
         return cleaned
+
+    def pledge_kwargs(self) -> dict:
+        """The cleaned data as `pledge_create` keyword arguments (without campaign and ip)."""
+        data = self.cleaned_data
+        return {
+            "amount_minor": data["amount_minor"],
+            "currency": self.currency,
+            "name": data["name"],
+            "email": data["email"],
+            "public_message": data["public_message"],
+            "is_anonymous": data["is_anonymous"],
+            "wants_updates": data["wants_updates"],
+            "consent_text": self.consent_text(),
+            "form_token": data["form_token"],
+            **self.tracking(),
+        }
 
 
 # Stripe's refund reasons, as the Refund rows store them ("other" is not offered: say why).

@@ -3,6 +3,7 @@
 from django.db.models import Q, QuerySet, Sum
 
 from campaigns.models import Campaign
+from campaigns.services import email_normalize
 from pledges.models import Pledge
 
 
@@ -13,6 +14,20 @@ def campaign_for_pledging(*, slug: str) -> Campaign | None:
 
 def suggested_amounts(*, campaign: Campaign) -> list[int]:
     return list(campaign.suggested_amounts.values_list("amount_minor", flat=True))
+
+
+def amount_choices(*, campaign: Campaign) -> tuple[list[int], int | None]:
+    """The suggested amounts in order and the one staff chose as the default (one query)."""
+    rows = list(campaign.suggested_amounts.values_list("amount_minor", "is_default"))
+    default = next((amount for amount, is_default in rows if is_default), None)
+    return [amount for amount, _ in rows], default
+
+
+def has_signed(*, campaign: Campaign, email: str) -> bool:
+    """True when `email` (normalised) has signed `campaign`'s petition, confirmed or not."""
+    if not email:
+        return False
+    return campaign.signatures.filter(email_normalized=email_normalize(email)).exists()
 
 
 def recent_public_pledges(*, campaign: Campaign, limit: int = 5) -> list[Pledge]:

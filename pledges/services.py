@@ -21,7 +21,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from campaigns.services import campaign_adjust_pledge_totals, campaign_set_pledge_totals
+from campaigns.services import (
+    campaign_adjust_pledge_totals,
+    campaign_require,
+    campaign_set_pledge_totals,
+)
 from core.history import history_scrub
 from core.money import currency, format_money
 from pledges import stripe_gateway
@@ -54,17 +58,24 @@ def pledge_create(
     source_article_id: int | None = None,
     ip_hash: str = "",
     form_token: uuid.UUID | None = None,
+    currency: str | None = None,
 ) -> Pledge:
     """Create a pending pledge in the campaign's currency. Counts nothing yet.
 
     `form_token` makes a re-posted form (double click, retry after an outage) return the pledge
     it created the first time, as long as campaign, amount and email are the same and that
     pledge is not over (failed or expired); the unique constraint on the token, not a lookup
-    first, guarantees one pledge per submission. Raises ValidationError (code "closed") when
-    the campaign does not take pledges now.
+    first, guarantees one pledge per submission.
+
+    Refuses what the form refuses, so no command or admin action can create an out-of-range
+    pledge. Raises ValidationError with the code:
+    - a refusal reason from `Campaign.accepts("pledge")` ("draft", "not_yet_open", "closed",
+      "ended", "pledges_off") when the campaign does not take money now;
+    - "unsupported_currency" when the campaign's currency is not in `core.money.CURRENCIES`;
+    - "wrong_currency" when `currency` is given and is not the campaign's;
+    - "too_small" / "too_large" outside `Campaign.pledge_limits()` (never beyond Stripe's).
     """
-    if not (campaign.pledges_enabled and campaign.is_open()):
-        raise ValidationError("This campaign is not taking pledges.", code="closed")
+    _check_pledge(campaign=campaign, amount_minor=amount_minor, currency=currency)
     fields = {
         "campaign": campaign,
         "amount_minor": amount_minor,
@@ -96,6 +107,27 @@ def pledge_create(
         return earlier
     # The supporter changed the form, or its first pledge is over: a new pledge, new token.
     return Pledge.objects.create(form_token=uuid.uuid4(), **fields)
+
+
+def _check_pledge(*, campaign: Campaign, amount_minor: int, currency: str | None) -> None:
+    campaign_require(campaign=campaign, action="pledge")
+    try:
+        minimum, maximum = campaign.pledge_limits()
+    except ValueError:
+        raise ValidationError(
+            "This campaign's currency cannot be taken.", code="unsupported_currency"
+        ) from None
+    code = campaign.currency.upper()
+    if currency is not None and currency.upper() != code:
+        raise ValidationError(f"This campaign takes {code} only.", code="wrong_currency")
+    if amount_minor < minimum:
+        raise ValidationError(
+            f"The smallest gift is {format_money(minimum, code)}.", code="too_small"
+        )
+    if amount_minor > maximum:
+        raise ValidationError(
+            f"The largest gift is {format_money(maximum, code)}.", code="too_large"
+        )
 
 
 def _checkout_idempotency_key(pledge: Pledge) -> str:
@@ -143,7 +175,7 @@ def _checkout_params(pledge: Pledge) -> dict:
     return {
         "amount_minor": pledge.amount_minor,
         "currency": pledge.currency,
-        "product_name": f"Pledge to {campaign.title}"[:250],
+        "product_name": f"Gift to {campaign.title}"[:250],
         "customer_email": pledge.email,
         "client_reference_id": str(pledge.id),
         "metadata": {"pledge_id": str(pledge.id), "campaign": campaign.slug},
@@ -855,6 +887,48 @@ def pledge_queue_receipt(*, pledge_id) -> None:
     send_pledge_receipt.enqueue(pledge_id=str(pledge_id))
 
 
+CARD_BRANDS = {
+    "amex": "American Express",
+    "diners": "Diners Club",
+    "discover": "Discover",
+    "jcb": "JCB",
+    "mastercard": "Mastercard",
+    "unionpay": "UnionPay",
+    "visa": "Visa",
+}
+
+
+def pledge_receipt_context(*, pledge: Pledge) -> dict:
+    """Everything the receipt templates (`pledges/email/receipt.*`) show, for any sender.
+
+    Organisation name, registration, address and tax statement come from settings; the card's
+    brand and last four digits from the pledge when Stripe gave them (`card_brand`,
+    `card_last4`; shown only when both are set). Runs no queries beyond `pledge.campaign`.
+    """
+    brand = getattr(pledge, "card_brand", "") or ""
+    last4 = getattr(pledge, "card_last4", "") or ""
+    return {
+        "pledge": pledge,
+        "campaign": pledge.campaign,
+        "amount": format_money(pledge.amount_minor, pledge.currency),
+        "paid_at": pledge.paid_at or pledge.counted_at,
+        "reference": str(pledge.pk),
+        "card": (
+            f"{CARD_BRANDS.get(brand.lower(), brand.title())} ending in {last4}"
+            if brand and last4
+            else ""
+        ),
+        "org_name": settings.ORG_LEGAL_NAME or settings.SITE_NAME,
+        "org_registration": settings.ORG_REGISTRATION,
+        "org_address": settings.ORG_ADDRESS,
+        "tax_statement": settings.ORG_TAX_STATEMENT,
+        "reply_to": settings.DEFAULT_FROM_EMAIL,
+        "campaign_url": f"{settings.SITE_URL}{pledge.campaign.get_absolute_url()}",
+        "SITE_NAME": settings.SITE_NAME,
+        "SITE_URL": settings.SITE_URL,
+    }
+
+
 def pledge_send_receipt(*, pledge_id) -> bool:
     """Email the receipt for a counted pledge; sets `receipt_sent_at`. Sends at most once.
 
@@ -868,15 +942,8 @@ def pledge_send_receipt(*, pledge_id) -> bool:
     )
     if pledge is None or not pledge.email:
         return False
-    context = {
-        "pledge": pledge,
-        "campaign": pledge.campaign,
-        "amount": format_money(pledge.amount_minor, pledge.currency),
-        "campaign_url": f"{settings.SITE_URL}{pledge.campaign.get_absolute_url()}",
-        "SITE_NAME": settings.SITE_NAME,
-        "SITE_URL": settings.SITE_URL,
-    }
-    subject = f"Your receipt: {context['amount']} pledged to {pledge.campaign.title}"[:200]
+    context = pledge_receipt_context(pledge=pledge)
+    subject = f"Your receipt: {context['amount']} given to {pledge.campaign.title}"[:200]
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("pledges/email/receipt.txt", context),

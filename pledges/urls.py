@@ -15,4 +15,5 @@ urlpatterns = [
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe-webhook"),
     path("thanks/<uuid:pledge_id>/", views.thanks, name="thanks"),
     path("<slug:campaign_slug>/", pledge_page(views.start), name="start"),
+    path("<slug:campaign_slug>/received/", views.received, name="received"),
 ]

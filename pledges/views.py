@@ -4,8 +4,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from campaigns.services import REFUSAL_MESSAGES
+from core.intake import guard_public_post, refused_response
 from core.net import ip_hash
 from core.ratelimit import is_limited
 from pledges import selectors, services
@@ -24,59 +27,58 @@ def _base_context(campaign):
 def _render_form(request, campaign, form, *, status=200, error=""):
     context = _base_context(campaign) | {
         "form": form,
-        "is_open": campaign.pledges_enabled and campaign.is_open(),
+        "pledge_refusal": campaign.accepts("pledge"),
         "gateway_error": error,
         "consent_text": CONSENT_TEXT,
         "recent_pledges": selectors.recent_public_pledges(campaign=campaign),
+        "org": org_details(),
     }
     return render(request, "pledges/start.html", context, status=status)
 
 
-def _too_many(request, campaign):
-    return render(request, "pledges/429.html", _base_context(campaign), status=429)
+def org_details() -> dict:
+    """Who receives the money, from settings; empty values are simply not shown."""
+    return {
+        "legal_name": settings.ORG_LEGAL_NAME,
+        "registration": settings.ORG_REGISTRATION,
+        "tax_statement": settings.ORG_TAX_STATEMENT,
+        "address": settings.ORG_ADDRESS,
+    }
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def start(request, campaign_slug):
-    """GET: the pledge form. POST: create the pledge and 303 to Stripe Checkout."""
+    """GET: the form to give. POST: create the pledge and 303 to Stripe Checkout.
+
+    `core.intake.guard_public_post` answers a campaign not taking money, too many attempts
+    and a filled honeypot (nothing is created or sent to Stripe).
+    """
     campaign = selectors.campaign_for_pledging(slug=campaign_slug)
     if campaign is None:
         raise Http404("No such campaign.")
-    form_kwargs = {
-        "campaign": campaign,
-        "suggested_amounts": selectors.suggested_amounts(campaign=campaign),
-    }
+    suggested, default = selectors.amount_choices(campaign=campaign)
+    form_kwargs = {"campaign": campaign, "suggested_amounts": suggested, "default_amount": default}
     if request.method != "POST":
-        return _render_form(request, campaign, PledgeForm(**form_kwargs))
-    if not (campaign.pledges_enabled and campaign.is_open()):
-        return _render_form(request, campaign, PledgeForm(**form_kwargs), status=403)
-    if is_limited(scope="pledge", key=ip_hash(request), rate=settings.PLEDGES_START_RATE):
-        return _too_many(request, campaign)
+        initial = PledgeForm.initial_from_querystring(request.GET)
+        return _render_form(request, campaign, PledgeForm(initial=initial, **form_kwargs))
     form = PledgeForm(request.POST, **form_kwargs)
+    neutral_url = reverse("pledges:received", kwargs={"campaign_slug": campaign.slug})
+    refused = guard_public_post(
+        request, campaign=campaign, action="pledge", form=form, neutral_url=neutral_url
+    )
+    if refused is not None:
+        return refused
     if not form.is_valid():
         return _render_form(request, campaign, form, status=400)
-    data = form.cleaned_data
     try:
         pledge = services.pledge_create(
-            campaign=campaign,
-            amount_minor=data["amount_minor"],
-            name=data["name"],
-            email=data["email"],
-            public_message=data["public_message"],
-            is_anonymous=data["is_anonymous"],
-            wants_updates=data["wants_updates"],
-            consent_text=CONSENT_TEXT,
-            source=request.GET.get("source", "") or "pledge_form",
-            utm={
-                key: request.GET[key][:100]
-                for key in ("utm_source", "utm_medium", "utm_campaign")
-                if request.GET.get(key)
-            },
-            ip_hash=ip_hash(request),
-            form_token=data["form_token"],
+            campaign=campaign, ip_hash=ip_hash(request), **form.pledge_kwargs()
         )
-    except ValidationError:
-        return _render_form(request, campaign, form, status=403)
+    except ValidationError as error:
+        if error.code in REFUSAL_MESSAGES:  # It stopped taking money between guard and now.
+            return refused_response(request, campaign=campaign, action="pledge", reason=error.code)
+        form.add_error(None, error)
+        return _render_form(request, campaign, form, status=400)
     if pledge.status != Pledge.Status.PENDING:  # The same form, posted again after paying.
         return redirect("pledges:thanks", pledge_id=pledge.pk)
     try:
@@ -90,6 +92,18 @@ def start(request, campaign_slug):
     response = redirect(checkout_url)
     response.status_code = 303  # See Other: the browser GETs Checkout, never re-POSTs.
     return response
+
+
+def received(request, campaign_slug):
+    """The neutral thank-you a filled honeypot is sent to: nothing was stored or charged."""
+    campaign = selectors.campaign_for_pledging(slug=campaign_slug)
+    if campaign is None:
+        raise Http404("No such campaign.")
+    return render(
+        request,
+        "pledges/received.html",
+        {"campaign": campaign, "share_url": settings.SITE_URL + campaign.get_absolute_url()},
+    )
 
 
 def thanks(request, pledge_id):
@@ -110,12 +124,20 @@ def thanks(request, pledge_id):
             pledge = services.pledge_sync(pledge=pledge, session_id=session_id or None)
         except PaymentGatewayError:
             check_failed = True
+        else:
+            # Counting this pledge just now changed the campaign's totals: show the new ones.
+            pledge.campaign.refresh_from_db(fields=["amount_collected_minor", "supporter_count"])
     campaign = pledge.campaign
+    is_paid = pledge.counted_at is not None
     context = _base_context(campaign) | {
         "pledge": pledge,
         "check_failed": check_failed,
-        "campaign_url": request.build_absolute_uri(campaign.get_absolute_url()),
-        "is_paid": pledge.counted_at is not None,
+        "share_url": settings.SITE_URL + campaign.get_absolute_url(),
+        "is_paid": is_paid,
+        # The sign ask, unless this supporter has signed already (one query, paid pages only).
+        "show_sign_ask": is_paid
+        and campaign.accepts("sign") is None
+        and not selectors.has_signed(campaign=campaign, email=pledge.email),
     }
     response = render(request, "pledges/thanks.html", context)
     response["Cache-Control"] = "no-store"

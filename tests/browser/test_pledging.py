@@ -14,20 +14,20 @@ pytestmark = pytest.mark.browser
 
 
 def money_raised_shown(page) -> str:
-    return page.locator(".pledge-panel__figures strong").first.inner_text().strip()
+    return page.locator(".pledge-panel .campaign-progress__text strong").first.inner_text().strip()
 
 
 def start_pledge(page, site, *, amount: str):
-    """From the campaign page, follow "Pledge money" and send the form to Checkout."""
+    """From the campaign page, follow "Give now" and send the form to Checkout."""
     page.goto(f"{site}/take-action/{LEAD_CAMPAIGN}/")
-    page.locator(".pledge-panel").get_by_role("link", name="Pledge money").click()
+    page.locator(".pledge-panel").get_by_role("link", name="Give now").click()
     expect(page).to_have_url(re.compile(rf"/pledges/{LEAD_CAMPAIGN}/$"))
     expect(page.get_by_text("test mode", exact=False).first).to_be_visible()
     page.get_by_role("radio", name="Other amount").check()
     page.get_by_role("textbox", name="Other amount").fill(amount)
     page.get_by_label("Your name", exact=True).fill("Grace Hopper")
     page.get_by_label("Email", exact=True).fill("grace@example.org")
-    page.get_by_role("button", name="Continue to payment").click()
+    page.get_by_role("button", name=re.compile(r"^Give .*now$")).click()
 
 
 @both_widths
@@ -47,7 +47,7 @@ def test_supporter_pays_on_checkout_and_the_campaign_total_shows_the_pledge(
     page.get_by_role("button", name="Pay", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"/pledges/thanks/[0-9a-f-]{36}/\?session_id=cs_test_"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your pledge")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your gift")
     expect(page.get_by_role("status")).to_contain_text(format_money(2500, campaign.currency))
     assert_no_serious_axe_violations(page, "pledge thank-you")
 
@@ -92,7 +92,7 @@ def test_pledge_form_errors_are_announced_and_linked_to_their_fields(page, site)
     page.get_by_role("radio", name="Other amount").check()
     page.get_by_role("textbox", name="Other amount").fill("0.001")
     page.get_by_label("Email", exact=True).fill("grace@example")
-    page.get_by_role("button", name="Continue to payment").click()
+    page.get_by_role("button", name=re.compile(r"^Give .*now$")).click()
 
     expect(page.get_by_role("alert")).to_be_visible()
     assert_no_serious_axe_violations(page, "pledge (form with errors)")
@@ -109,3 +109,50 @@ def test_pledge_form_errors_are_announced_and_linked_to_their_fields(page, site)
             f"#{field_id}: its error is not linked with aria-describedby ({refs})"
         )
     assert not Pledge.objects.filter(email__startswith="grace@").exists()
+
+
+@both_widths
+def test_the_default_amount_is_chosen_and_restated_on_the_button(page, site, width):
+    campaign = Campaign.objects.get(slug=LEAD_CAMPAIGN)
+    default = campaign.suggested_amounts.get(is_default=True).amount_minor
+    shown = format_money(default, campaign.currency)
+    page.goto(f"{site}/pledges/{LEAD_CAMPAIGN}/")
+
+    expect(page.get_by_role("radio", name=shown, exact=True)).to_be_checked()
+    expect(page.get_by_role("button", name=f"Give {shown} now")).to_be_visible()
+    # "Other amount" stays out of the way until it is chosen, then takes the typed amount.
+    expect(page.get_by_role("textbox", name="Other amount")).to_be_hidden()
+    page.get_by_role("radio", name="Other amount").check()
+    expect(page.get_by_role("textbox", name="Other amount")).to_be_visible()
+    expect(page.get_by_role("button", name="Give now")).to_be_visible()
+    first = format_money(campaign.suggested_amounts.first().amount_minor, campaign.currency)
+    page.get_by_role("radio", name=first, exact=True).check()
+    expect(page.get_by_role("button", name=f"Give {first} now")).to_be_visible()
+    expect(page.get_by_text("Who receives your gift")).to_be_visible()
+
+
+@pytest.mark.browser_context_args(
+    viewport={"width": 1280, "height": 800}, java_script_enabled=False
+)
+def test_other_amount_works_without_javascript(page, site, checkout):
+    page.goto(f"{site}/pledges/{LEAD_CAMPAIGN}/")
+    page.get_by_role("radio", name="Other amount").check()
+    page.get_by_role("textbox", name="Other amount").fill("12")
+    page.get_by_label("Your name", exact=True).fill("Grace Hopper")
+    page.get_by_label("Email", exact=True).fill("grace@example.org")
+    page.get_by_role("button", name=re.compile(r"^Give .*now$")).click()
+
+    expect(page).to_have_url(re.compile(rf"^{re.escape(checkout.base_url)}/checkout/cs_test_"))
+    assert Pledge.objects.get(email="grace@example.org").amount_minor == 1200
+
+
+@pytest.mark.browser_context_args(viewport={"width": 1280, "height": 800})
+def test_an_empty_other_amount_is_reported_and_nothing_is_created(page, site):
+    page.goto(f"{site}/pledges/{LEAD_CAMPAIGN}/")
+    page.get_by_role("radio", name="Other amount").check()
+    page.get_by_label("Your name", exact=True).fill("Grace Hopper")
+    page.get_by_label("Email", exact=True).fill("grace@example.org")
+    page.get_by_role("button", name=re.compile(r"^Give .*now$")).click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Enter an amount")
+    assert not Pledge.objects.filter(email="grace@example.org").exists()

@@ -28,8 +28,8 @@ SUPPORTER = {
 
 
 def signature_count_shown(page) -> int:
-    text = page.locator(".campaign__progress .campaign-progress__text").first.inner_text()
-    match = re.search(r"([\d,]+)\s+of\s+[\d,]+\s+signatures", text)
+    text = page.locator(".campaign__progress .campaign-progress__text:visible").first.inner_text()
+    match = re.search(r"([\d,]+)\s+signatures?\s+of\s+[\d,]+", text)
     assert match, f"no signature count in {text!r}"
     return int(match[1].replace(",", ""))
 
@@ -115,3 +115,30 @@ def test_a_refused_signature_explains_the_error_and_moves_focus_to_it(page, site
 
     expect(page).to_have_url(re.compile(rf"/take-action/{LEAD_CAMPAIGN}/thanks/$"))
     assert Signature.objects.filter(email="ada@example.org").count() == 1
+
+
+@pytest.mark.browser_context_args(viewport={"width": 1280, "height": 800})
+def test_the_desktop_first_screen_holds_the_ask_the_progress_and_the_sign_form(page, site):
+    page.goto(f"{site}/take-action/{LEAD_CAMPAIGN}/")
+
+    def top_and_bottom(locator):
+        box = locator.bounding_box()
+        assert box, "not rendered"
+        return box["y"], box["y"] + box["height"]
+
+    for name, locator in {
+        "ask": page.locator(".campaign__ask"),
+        "progress": page.locator(".campaign-progress__text:visible").first,
+        "sign heading": page.get_by_role("heading", name="Sign the petition"),
+        "first name": page.locator("#id_first_name"),
+        "email": page.locator("#id_email"),
+    }.items():
+        _, bottom = top_and_bottom(locator)
+        assert bottom <= 800, f"{name} ends {bottom:.0f}px down, below the first screen"
+    progress = page.locator(".campaign-progress__more:visible").first.inner_text()
+    assert re.search(r"[\d,]+ more needed to reach [\d,]+\.", progress), progress
+    # The action panel stays in view while the story scrolls.
+    page.mouse.wheel(0, 1500)
+    page.wait_for_timeout(200)
+    top, _ = top_and_bottom(page.get_by_role("heading", name="Sign the petition"))
+    assert 0 <= top < 800, f"the sign form scrolled away (top at {top:.0f}px)"

@@ -39,7 +39,7 @@ def test_the_demo_has_the_lead_campaign_with_counted_signatures(client):
     page = client.get(lead.get_absolute_url())
     assert page.status_code == 200
     html = page.content.decode()
-    assert "40</strong> of 5000 signatures" in html
+    assert "40</strong> signatures of 5,000" in html
     assert lead.hero_image and f'alt="{lead.hero_alt}"' in html
     assert f"Image: {lead.hero_credit}" in html
 

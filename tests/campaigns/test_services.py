@@ -6,6 +6,7 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import User
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from campaigns import services
@@ -137,13 +138,14 @@ def test_confirming_an_unknown_signature_raises():
         {"opens_at": timezone.now() + timezone.timedelta(days=1)},
         {"closes_at": timezone.now() - timezone.timedelta(minutes=1)},
     ],
-    ids=["closed", "draft", "not-yet-open", "ended"],
+    ids=["closed", "draft", "not_yet_open", "ended"],
 )
-def test_a_campaign_that_is_not_open_refuses_signatures(sign_kwargs, changes):
+def test_a_campaign_that_is_not_open_refuses_signatures(sign_kwargs, changes, request):
     campaign = CampaignFactory(**changes)
 
-    with pytest.raises(services.CampaignNotOpen):
+    with pytest.raises(ValidationError) as refused:
         services.signature_create(campaign=campaign, **sign_kwargs)
+    assert refused.value.code == request.node.callspec.id
     assert not Signature.objects.exists()
 
 

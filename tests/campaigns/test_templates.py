@@ -21,7 +21,7 @@ def test_the_action_card_links_to_the_form_with_the_source_article_and_shows_pro
     )
 
     assert 'href="/take-action/reunite-families/?source=article&amp;article=31#sign"' in html
-    assert "<strong>120</strong> of 5000 signatures" in html
+    assert "<strong>120</strong> signatures of 5,000" in html
     assert "Sign the petition" in html
 
 

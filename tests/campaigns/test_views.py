@@ -63,11 +63,12 @@ def test_the_campaign_page_shows_the_ask_progress_partners_and_the_form(client, 
     assert response.status_code == 200
     assert campaign.ask in html and "US Congress" in html and "Families Together" in html
     assert "<strong>belong</strong>" in html and "<script>alert(1)" not in html
-    assert re.search(r'<progress[^>]+max="5000"[^>]+value="1234"', html)
-    assert "1234</strong> of 5000 signatures" in html
+    assert re.search(r'<progress[^>]+max="100"[^>]+value="24"', html)  # 1,234 of 5,000
+    assert "1,234</strong> signatures of 5,000" in html
+    assert "3,766 more needed to reach 5,000." in html
     assert 'action="/take-action/reunite-families/sign/"' in html
     assert 'name="csrfmiddlewaretoken"' in html
-    assert "Pledge to this campaign" in html  # The pledges app's panel is included.
+    assert "Give to this campaign" in html  # The pledges app's panel is included.
 
 
 def test_the_page_passes_the_source_and_article_on_to_the_form(client, campaign):
@@ -102,7 +103,8 @@ def test_share_links_are_plain_urls_without_scripts(client, campaign, settings):
     encoded = "https%3A%2F%2Fcampaigns.example.org%2Ftake-action%2Freunite-families%2F"
 
     assert f"https://www.facebook.com/sharer/sharer.php?u={encoded}" in html
-    assert "https://x.com/intent/tweet?" in html and f"url={encoded}" in html
+    assert "https://x.com/intent/post?" in html and f"url={encoded}" in html
+    assert "https://bsky.app/intent/compose?text=" in html
     assert "https://wa.me/?text=" in html
     assert "mailto:?subject=" in html
     assert 'value="https://campaigns.example.org/take-action/reunite-families/" readonly' in html
@@ -146,9 +148,9 @@ def test_a_draft_is_hidden_from_readers_but_staff_can_preview_it(client, admin_c
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"status": Campaign.Status.CLOSED}, "This petition is closed"),
+        ({"status": Campaign.Status.CLOSED}, "This petition is not taking signatures"),
         ({"opens_at": timezone.now() + timedelta(days=2)}, "This petition is not open yet"),
-        ({"closes_at": timezone.now() - timedelta(days=1)}, "This petition is closed"),
+        ({"closes_at": timezone.now() - timedelta(days=1)}, "This campaign ended on"),
     ],
 )
 def test_a_campaign_that_is_not_open_hides_the_form(client, changes, message):
@@ -187,7 +189,10 @@ def test_the_campaign_page_runs_the_same_queries_with_0_and_10000_signatures(cli
 
     assert empty == full
     assert full <= 8, f"{full} queries"
-    assert "10000</strong> of 5000" in client.get(campaign.get_absolute_url()).content.decode()
+    assert (
+        "10,000</strong> signatures of 5,000"
+        in client.get(campaign.get_absolute_url()).content.decode()
+    )
 
 
 # --- Signing ----------------------------------------------------------------------------------
@@ -344,7 +349,7 @@ def test_pressing_confirm_counts_the_signature_once(client, campaign, sign_kwarg
 
     assert first.status_code == second.status_code == 200
     assert "Your signature is confirmed" in first.content.decode()
-    assert "1</strong> of 5000 signatures" in second.content.decode()
+    assert "1</strong> signature of 5,000" in second.content.decode()
     campaign.refresh_from_db()
     assert campaign.signature_count == 1
     assert "already confirmed" in client.get(url).content.decode()

@@ -26,9 +26,9 @@ def test_the_panel_shows_money_raised_against_the_goal_and_supporters_without_qu
     with django_assert_num_queries(0):
         html = render_panel(campaign)
 
-    assert "$2,500.50" in html and "$10,000 goal" in html
-    assert "12 supporters" in html
-    assert 'value="25"' in html and "25% of the goal raised" in html
+    assert "$2,500.50</strong> raised of $10,000" in html
+    assert "12 donors" in html
+    assert 'value="25"' in html and "$7,499.50 more needed to reach $10,000." in html
     assert "/pledges/panel/" in html
 
 
@@ -38,7 +38,7 @@ def test_the_panel_offers_no_pledging_on_a_closed_campaign():
     html = render_panel(campaign)
 
     assert "/pledges/closed/" not in html
-    assert "no longer taken" in html
+    assert "This campaign has closed." in html
 
 
 def test_the_panel_is_absent_when_pledges_are_switched_off():
@@ -56,6 +56,6 @@ def test_one_supporter_is_singular():
 
     html = render_panel(campaign)
 
-    assert "· 1 supporter" in html
-    assert "1 supporters" not in html
+    assert "· 1 donor" in html
+    assert "1 donors" not in html
     assert "<progress" not in html

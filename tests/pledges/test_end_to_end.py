@@ -55,7 +55,7 @@ def test_a_supporter_pledges_pays_on_the_test_checkout_and_is_counted_once(
 
     # Press "Pay": the emulator redirects back to the success page and posts the webhook.
     thanks = opener.open(urllib.request.Request(f"{checkout.url}/pay", data=b""), timeout=10)
-    assert b"Thank you for your pledge" in thanks.read()
+    assert b"Thank you for your gift" in thanks.read()
     assert emu.wait_for_deliveries(timeout=10)
 
     pledge = Pledge.objects.get()

@@ -115,3 +115,47 @@ def test_name_and_a_valid_email_are_required():
 
     assert form.has_error("name", code="required")
     assert form.has_error("email", code="invalid")
+
+
+def test_the_default_suggested_amount_is_chosen_and_restated_on_the_button():
+    campaign = CampaignFactory(currency="USD")
+    form = PledgeForm(campaign=campaign, suggested_amounts=[1000, 2500, 5000], default_amount=2500)
+
+    assert form["amount_choice"].initial == "2500"
+    assert form.chosen_amount() == 2500
+
+
+def test_without_a_default_the_first_suggested_amount_is_chosen():
+    form = PledgeForm(campaign=CampaignFactory(), suggested_amounts=[1000, 2500])
+
+    assert form["amount_choice"].initial == "1000"
+
+
+def test_suggested_amounts_outside_the_limits_are_not_offered():
+    campaign = CampaignFactory(pledge_minimum_minor=2000)
+    form = PledgeForm(campaign=campaign, suggested_amounts=[1000, 2500], default_amount=1000)
+
+    assert [value for value, _ in form.fields["amount_choice"].choices] == ["2500", "other"]
+    assert form.chosen_amount() == 2500
+
+
+def test_no_amount_at_all_is_reported_on_the_amount_group_not_on_other_amount():
+    form = make_form(CampaignFactory(), suggested=[2500], amount_choice="", other_amount="")
+
+    assert form.has_error("amount_choice", code="required")
+    assert not form.has_error("other_amount")
+
+
+def test_other_amount_typed_without_choosing_it_still_counts():
+    # Without CSS the field is always visible: someone may type in it and leave the radio alone.
+    form = make_form(CampaignFactory(), suggested=[2500], amount_choice="", other_amount="40")
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["amount_minor"] == 4000
+
+
+def test_a_filled_honeypot_is_never_a_field_error():
+    form = make_form(CampaignFactory(), other_amount="25", website="http://spam.example")
+
+    assert form.honeypot_filled()
+    assert form.is_valid(), form.errors

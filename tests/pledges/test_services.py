@@ -59,3 +59,81 @@ def test_erasing_a_supporter_anonymises_their_pledges_but_keeps_the_money(campai
     campaign.refresh_from_db()
     assert campaign.amount_collected_minor == 2500
     assert pledge_erase_for_email(email="ada@example.org") == []
+
+
+def _create(campaign, **overrides):
+    kwargs = {
+        "campaign": campaign,
+        "amount_minor": 2500,
+        "name": "Ada",
+        "email": "ada@example.org",
+        "consent_text": CONSENT_TEXT,
+        **overrides,
+    }
+    return pledge_create(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("amount_minor", "code"),
+    [(499, "too_small"), (500, None), (20_000, None), (20_001, "too_large")],
+)
+def test_pledge_create_enforces_the_campaigns_minimum_and_maximum(amount_minor, code):
+    campaign = CampaignFactory(pledge_minimum_minor=500, pledge_maximum_minor=20_000)
+
+    if code is None:
+        assert _create(campaign, amount_minor=amount_minor).amount_minor == amount_minor
+        return
+    with pytest.raises(ValidationError) as raised:
+        _create(campaign, amount_minor=amount_minor)
+    assert raised.value.code == code
+    assert not Pledge.objects.exists()
+
+
+def test_a_campaign_minimum_below_stripes_counts_as_stripes_minimum():
+    # Stripe charges no less than 0.30 GBP: a 0.01 campaign minimum cannot let 0.29 through.
+    campaign = CampaignFactory(currency="GBP", pledge_minimum_minor=1)
+
+    assert campaign.pledge_limits()[0] == 30
+    with pytest.raises(ValidationError) as raised:
+        _create(campaign, amount_minor=29)
+    assert raised.value.code == "too_small"
+    assert _create(campaign, amount_minor=30).currency == "GBP"
+
+
+def test_the_default_maximum_never_exceeds_stripes_eight_digits():
+    campaign = CampaignFactory(currency="USD", pledge_maximum_minor=10**12)
+
+    assert campaign.pledge_limits()[1] == 99_999_999
+    with pytest.raises(ValidationError) as raised:
+        _create(campaign, amount_minor=100_000_000)
+    assert raised.value.code == "too_large"
+
+
+def test_pledge_create_refuses_another_currency_than_the_campaigns():
+    campaign = CampaignFactory(currency="EUR")
+
+    with pytest.raises(ValidationError) as raised:
+        _create(campaign, currency="USD")
+
+    assert raised.value.code == "wrong_currency"
+    assert _create(campaign, currency="eur").currency == "EUR"
+
+
+def test_pledge_create_refuses_a_currency_campaigns_cannot_take():
+    campaign = CampaignFactory(currency="XYZ")
+
+    with pytest.raises(ValidationError) as raised:
+        _create(campaign)
+
+    assert raised.value.code == "unsupported_currency"
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [({"pledges_enabled": False}, "pledges_off"), ({"status": Campaign.Status.DRAFT}, "draft")],
+)
+def test_pledge_create_names_why_a_campaign_takes_no_money(changes, code):
+    with pytest.raises(ValidationError) as raised:
+        _create(CampaignFactory(**changes))
+
+    assert raised.value.code == code

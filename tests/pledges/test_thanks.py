@@ -54,7 +54,7 @@ def test_the_success_page_confirms_payment_before_the_webhook_and_the_webhook_ad
         page = client.get(thanks_url(pledge))
 
     assert page.status_code == 200
-    assert "Thank you for your pledge" in page.content.decode()
+    assert "Thank you for your gift" in page.content.decode()
     campaign.refresh_from_db()
     assert (campaign.amount_collected_minor, campaign.supporter_count) == (2500, 1)
 
@@ -77,7 +77,7 @@ def test_the_webhook_before_the_success_page_counts_once_and_the_page_says_thank
     deliver(client, emu, "checkout.session.completed", stripe_webhook_payload_signer)
     page = client.get(thanks_url(pledge))
 
-    assert "Thank you for your pledge" in page.content.decode()
+    assert "Thank you for your gift" in page.content.decode()
     assert "Share the campaign" in page.content.decode()
     campaign.refresh_from_db()
     assert (campaign.amount_collected_minor, campaign.supporter_count) == (2500, 1)
@@ -101,7 +101,7 @@ def test_the_success_page_says_processing_while_a_delayed_payment_settles(
     emu.settle(pledge.stripe_checkout_session_id, succeed=True)
     deliver(client, emu, "checkout.session.async_payment_succeeded", stripe_webhook_payload_signer)
 
-    assert "Thank you for your pledge" in client.get(thanks_url(pledge)).content.decode()
+    assert "Thank you for your gift" in client.get(thanks_url(pledge)).content.decode()
     campaign.refresh_from_db()
     assert campaign.amount_collected_minor == 2500
 
