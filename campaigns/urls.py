@@ -1,7 +1,7 @@
 from django.urls import path
 
 from campaigns import views
-from campaigns.forms import SignatureForm
+from core.forms import TRACKING_FIELDS
 from core.pagecache import cached_page
 
 app_name = "campaigns"
@@ -11,7 +11,7 @@ app_name = "campaigns"
 # token, and its counts are at most 5 s old.
 campaign_list = cached_page(timeout=60, query=("topic", "page"))
 campaign_page = cached_page(
-    timeout=5, public=False, query=(*SignatureForm.TRACKING_FIELDS, "pledge")
+    timeout=5, public=False, query=(*TRACKING_FIELDS, "pledge")
 )
 
 urlpatterns = [
