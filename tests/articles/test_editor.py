@@ -49,7 +49,11 @@ def embeds(make_campaign):
 
 def public_body(html: str) -> str:
     return re.search(
-        r'<div class="article__body prose">\s*(.*?)\s*</div>\s*</article>', html, re.S
+        # The body ends where the tags, the share links or the article's end begin.
+        r'<div class="article__body prose">\s*(.*?)\s*</div>\s*'
+        r'(?:<p class="article__tags"|<section class="share"|</article>)',
+        html,
+        re.S,
     )[1]
 
 

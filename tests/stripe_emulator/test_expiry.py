@@ -17,11 +17,12 @@ def expired_events(emulator):
 
 def test_moving_the_clock_past_expires_at_expires_the_session(stripe_emulator, stripe_client):
     session = stripe_client.v1.checkout.sessions.create(
-        params=session_params(expires_at=stripe_emulator.now() + 1800)
+        # A little over Stripe's 30-minute floor, so a slow machine cannot fall below it.
+        params=session_params(expires_at=stripe_emulator.now() + 1900)
     )
     later = stripe_client.v1.checkout.sessions.create(params=session_params())
 
-    stripe_emulator.advance_clock(1801)
+    stripe_emulator.advance_clock(1901)
 
     assert stripe_client.v1.checkout.sessions.retrieve(session.id).status == "expired"
     assert stripe_client.v1.checkout.sessions.retrieve(later.id).status == "open"
