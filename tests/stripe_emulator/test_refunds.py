@@ -1,9 +1,13 @@
 """Refunds with Stripe's lifecycle: pending, succeeded, failed, canceled, and their events."""
 
+import threading
+
 import pytest
 import stripe
 
 from stripe_emulator import StripeError
+
+from .conftest import make_client
 
 
 @pytest.fixture
@@ -158,3 +162,25 @@ def test_refunds_and_disputes_are_listed_newest_first_per_payment(
     assert [r.id for r in refunds.data] == [second["id"], first["id"]]
     assert [d.id for d in disputes.data] == [dispute["id"]]
     assert len(stripe_client.v1.refunds.list().data) == 3
+
+
+def test_concurrent_refunds_never_refund_more_than_the_charge(stripe_emulator, paid):
+    client = make_client(stripe_emulator)
+    outcomes = []
+
+    def refund():
+        try:
+            client.v1.refunds.create(params={"payment_intent": paid, "amount": 500})
+            outcomes.append("refunded")
+        except stripe.InvalidRequestError as error:
+            outcomes.append(error.code)
+
+    threads = [threading.Thread(target=refund) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["amount_too_large"] * 3 + ["refunded"] * 5
+    assert charge_of(stripe_emulator, paid)["amount_refunded"] == 2500
+    assert sum(r["amount"] for r in stripe_emulator.refunds.values()) == 2500
