@@ -16,7 +16,7 @@ from campaigns.forms import CONSENT_TEXT, SignatureForm
 from campaigns.models import Campaign, Signature
 from core.models import Topic
 from core.net import ip_hash
-from core.ratelimit import is_limited
+from core.ratelimit import is_limited, retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def signature_sign(request, slug):
     rate = settings.CAMPAIGNS_SIGN_RATE
     if is_limited(scope="sign", key=key, rate=rate):
         response = render(request, "429.html", {"campaign": campaign}, status=429)
-        response["Retry-After"] = "600"
+        response["Retry-After"] = str(retry_after(rate=rate))
         return response
 
     form = SignatureForm(request.POST)

@@ -6,9 +6,14 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from core.checks import refuse_to_serve_without_a_secret_key  # noqa: E402
+from core.checks import (  # noqa: E402
+    refuse_to_serve_past_the_worker_timeout,
+    refuse_to_serve_without_a_secret_key,
+)
 
 application = get_wsgi_application()
 
 # gunicorn runs no system checks: refuse to serve with nothing to sign sessions and tokens with.
 refuse_to_serve_without_a_secret_key()
+# Nor with Stripe settings that could outlast the worker timeout (WEB_TIMEOUT, gunicorn.conf.py).
+refuse_to_serve_past_the_worker_timeout()

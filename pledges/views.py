@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from core.net import ip_hash
-from core.ratelimit import is_limited
+from core.ratelimit import is_limited, retry_after
 from pledges import selectors, services
 from pledges.forms import CONSENT_TEXT, PledgeForm
 from pledges.models import Pledge
@@ -33,7 +33,9 @@ def _render_form(request, campaign, form, *, status=200, error=""):
 
 
 def _too_many(request, campaign):
-    return render(request, "pledges/429.html", _base_context(campaign), status=429)
+    response = render(request, "pledges/429.html", _base_context(campaign), status=429)
+    response["Retry-After"] = str(retry_after(rate=settings.PLEDGES_START_RATE))
+    return response
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
