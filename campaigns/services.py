@@ -6,9 +6,9 @@ Every change to a campaign's counters goes through a function here, as a single 
 Signing rules, in one place:
 
 - One signature per campaign and normalised email. The `one_signature_per_email` unique
-  constraint guarantees it: `signature_create` inserts inside a savepoint and treats an
-  `IntegrityError` as "already signed". It never checks with `exists()` first, which two
-  requests at once would both pass.
+  constraint guarantees it: `signature_create` inserts with the conflict ignored and reads the
+  row back, the same statements for a new and a known address. It never checks with `exists()`
+  first, which two requests at once would both pass.
 - A signature counts (`signature_count`) once `confirmed_at` is set: by `signature_confirm` from
   the emailed link, or at once when the campaign does not require confirmation.
 - Confirmation emails are queued in the signing transaction (`core.mail`) and sent by the task
@@ -33,7 +33,6 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Signature
 from core.mail import email_queue
-from core.models import EmailDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +117,10 @@ def signature_create(
 ) -> SignResult:
     """Sign `campaign` once per normalised email. Transactional; safe to call concurrently.
 
+    The `one_signature_per_email` constraint decides what is new (an insert that ignores the
+    conflict), never a check first; counting goes through `signature_confirm`, which counts a
+    signature once however many requests race.
+
     - New address: inserts the signature. If the campaign requires confirmation, the
       confirmation email is queued in the same transaction; otherwise the signature is
       confirmed and counted at once.
@@ -131,46 +134,41 @@ def signature_create(
         raise CampaignNotOpen(campaign.slug)
     email = (email or "").strip()
     email_normalized = email_normalize(email)
-    now = timezone.now()
-    counts_now = not campaign.requires_confirmation
+    candidate = Signature(
+        campaign=campaign,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        email_normalized=email_normalized,
+        country=country,
+        postal_code=postal_code,
+        comment=comment,
+        show_publicly=show_publicly,
+        wants_updates=wants_updates,
+        consent_text=consent_text,
+        ip_hash=ip_hash,
+        source=source,
+        utm=utm or {},
+        source_article_id=source_article_id,
+    )
+    # A new and a known address run the same statements, so neither the answer nor its timing
+    # says who signed before: insert-or-ignore (the unique constraint decides), read the row
+    # back, confirm when no confirmation is needed (a conditional UPDATE that counts once),
+    # queue the email (the worker decides whether one is needed).
     with transaction.atomic():
-        try:
-            with (
-                transaction.atomic()
-            ):  # A savepoint: the IntegrityError leaves the outer one usable.
-                signature = Signature.objects.create(
-                    campaign=campaign,
-                    first_name=first_name,
-                    last_name=last_name,
-                    email=email,
-                    email_normalized=email_normalized,
-                    country=country,
-                    postal_code=postal_code,
-                    comment=comment,
-                    show_publicly=show_publicly,
-                    wants_updates=wants_updates,
-                    consent_text=consent_text,
-                    ip_hash=ip_hash,
-                    source=source,
-                    utm=utm or {},
-                    source_article_id=source_article_id,
-                    confirmed_at=now if counts_now else None,
-                )
-        except IntegrityError:
-            signature = Signature.objects.filter(
-                campaign=campaign, email_normalized=email_normalized
-            ).first()
-            if signature is None:  # Some other constraint failed: not a repeat.
-                raise
-            # The same work as for a new address (the worker decides whether to send), so
-            # neither the answer nor its timing says who signed before.
-            signature_send_confirmation(signature_id=signature.pk)
-            return SignResult(signature=signature, created=False, counted=False)
-
-        if counts_now:
-            Campaign.objects.filter(pk=campaign.pk).update(signature_count=F("signature_count") + 1)
+        Signature.objects.bulk_create([candidate], ignore_conflicts=True)
+        signature = Signature.objects.filter(
+            campaign=campaign, email_normalized=email_normalized
+        ).first()
+        if signature is None:  # Another constraint refused the row: not a repeat.
+            raise IntegrityError("The signature could not be stored.")
+        created = signature.created_at == candidate.created_at
+        counted = False
+        if not campaign.requires_confirmation:
+            counted = signature_confirm(signature_id=signature.pk)
+            signature.refresh_from_db(fields=["confirmed_at"])
         signature_send_confirmation(signature_id=signature.pk)
-    return SignResult(signature=signature, created=True, counted=counts_now)
+    return SignResult(signature=signature, created=created, counted=counted)
 
 
 def signature_confirm(*, signature_id: int) -> bool:
@@ -200,15 +198,15 @@ def signature_confirm(*, signature_id: int) -> bool:
 CONFIRMATION_EMAIL = "signature_confirmation"
 
 
-def signature_send_confirmation(*, signature_id: int, force: bool = False) -> EmailDelivery:
+def signature_send_confirmation(*, signature_id: int, force: bool = False) -> None:
     """Queue the confirmation email through `core.mail`; the worker sends it.
 
     Call it inside the transaction that creates or finds the signature: the email is stored
     with it. The worker sends nothing for a confirmed or erased signature, nor (unless `force`,
     the admin's "resend" action) within `RESEND_INTERVAL` of the last one sent; one already
-    on its way is joined, not doubled. Returns the delivery.
+    on its way is joined, not doubled.
     """
-    return email_queue(
+    email_queue(
         kind=CONFIRMATION_EMAIL,
         object_id=signature_id,
         build="campaigns.services.signature_confirmation_message",

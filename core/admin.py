@@ -45,7 +45,7 @@ class EmailDeliveryAdmin(admin.ModelAdmin):
     def retry(self, request, queryset):
         retried = 0
         for delivery in queryset.filter(status=EmailDelivery.Status.FAILED):
-            if email_retry(delivery=delivery) is not None:
+            if email_retry(delivery=delivery):
                 self.log_change(request, delivery, "Queued the email again.")
                 retried += 1
         self.message_user(request, f"Queued {retried} failed email(s) again.", messages.SUCCESS)

@@ -24,7 +24,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -51,67 +51,68 @@ def email_queue(
     build: str,
     on_sent: str = "",
     throttle: timedelta | None = None,
-) -> EmailDelivery:
+) -> None:
     """Queue one supporter email; call it inside the transaction that makes the email needed.
 
     `build` and `on_sent` are dotted paths of module-level functions (see `EmailDelivery`).
     With `throttle`, the worker skips it when an email of the same kind for the same object
     was sent that recently. If one is already on its way (queued or sending), this joins it
-    instead of adding a second (and one waiting for its next try is tried now). Either way one
-    task is enqueued, so every caller does the same work. Transactional (a savepoint); returns
-    the delivery.
+    instead of adding a second (one waiting for its next try is tried now; without `throttle`
+    it is no longer throttled). The same three statements run whether the email is new or
+    joined, so a caller's timing says nothing about which.
     """
     object_id = str(object_id)
+    now = timezone.now()
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                delivery = EmailDelivery.objects.create(
+        # `one_active_delivery_per_email` turns a second one into a no-op: no exception path.
+        EmailDelivery.objects.bulk_create(
+            [
+                EmailDelivery(
                     kind=kind,
                     object_id=object_id,
                     build=build,
                     on_sent=on_sent,
                     throttle_seconds=int(throttle.total_seconds()) if throttle else 0,
-                    next_attempt_at=timezone.now(),
+                    next_attempt_at=now,
                 )
-        except IntegrityError:
-            # `one_active_delivery_per_email`: the email already on its way covers this one.
-            # One waiting out a backoff is tried again now: someone is asking for it.
-            delivery = EmailDelivery.objects.get(
-                kind=kind, object_id=object_id, status__in=EmailDelivery.ACTIVE
-            )
-            EmailDelivery.objects.filter(pk=delivery.pk, status=Status.QUEUED).update(
-                next_attempt_at=timezone.now()
-            )
-        email_deliver.enqueue(delivery_id=delivery.pk)
-    return delivery
+            ],
+            ignore_conflicts=True,
+        )
+        EmailDelivery.objects.filter(kind=kind, object_id=object_id, status=Status.QUEUED).update(
+            next_attempt_at=now, **({} if throttle else {"throttle_seconds": 0})
+        )
+        email_deliver.enqueue(kind=kind, object_id=object_id)
 
 
-def email_retry(*, delivery: EmailDelivery) -> EmailDelivery | None:
+def email_retry(*, delivery: EmailDelivery) -> bool:
     """Staff's retry of a failed delivery: queue the same email afresh, with every try again.
 
-    Returns the new (or joined) delivery; None if this one is not failed.
+    Returns False (and does nothing) if this one is not failed.
     """
     if delivery.status != Status.FAILED:
-        return None
-    return email_queue(
+        return False
+    email_queue(
         kind=delivery.kind,
         object_id=delivery.object_id,
         build=delivery.build,
         on_sent=delivery.on_sent,
     )
+    return True
 
 
 @task
-def email_deliver(*, delivery_id: int) -> str:
-    """The worker's task: one attempt at one delivery. Returns what happened, for the task log.
+def email_deliver(*, kind: str, object_id: str) -> str:
+    """The worker's task: one attempt at the email of `kind` for `object_id` on its way.
+
+    Returns what happened, for the task log.
 
     Never raises: an exception would put its traceback (with the recipient, for SMTP errors)
     into the task table and the worker's log. Its follow-up, scheduled before sending, retries.
     """
     try:
-        outcome = _attempt(delivery_id)
+        outcome = _attempt(kind, object_id)
     except Exception as error:  # noqa: BLE001 - logged by type; the follow-up task retries.
-        logger.error("Email delivery %s stopped: %s", delivery_id, type(error).__name__)
+        logger.error("Email %s for %s stopped: %s", kind, object_id, type(error).__name__)
         return "error"
     try:
         _sweep_overdue()
@@ -120,15 +121,17 @@ def email_deliver(*, delivery_id: int) -> str:
     return outcome
 
 
-def _claim(delivery_id: int) -> tuple[EmailDelivery | None, str]:
+def _claim(kind: str, object_id: str) -> tuple[EmailDelivery | None, str]:
     """Decide and, when sending, claim the lease and schedule the follow-up (one transaction)."""
     now = timezone.now()
     with transaction.atomic():
-        delivery = EmailDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+        delivery = (
+            EmailDelivery.objects.select_for_update()
+            .filter(kind=kind, object_id=object_id, status__in=EmailDelivery.ACTIVE)
+            .first()
+        )
         if delivery is None:
-            return None, "missing"
-        if delivery.status not in EmailDelivery.ACTIVE:
-            return None, delivery.status
+            return None, "nothing_on_its_way"  # Sent, skipped or failed already.
         if delivery.status == Status.SENDING and delivery.lease_expires_at > now:
             return None, "leased"  # Another attempt is sending; its follow-up covers a crash.
         if delivery.status == Status.QUEUED and delivery.next_attempt_at > now:
@@ -165,7 +168,9 @@ def _claim(delivery_id: int) -> tuple[EmailDelivery | None, str]:
         delivery.save()
         if email_deliver.get_backend().supports_defer:
             # (The immediate backend of some tests cannot defer: there, one try is all.)
-            email_deliver.using(run_after=delivery.next_attempt_at).enqueue(delivery_id=delivery.pk)
+            email_deliver.using(run_after=delivery.next_attempt_at).enqueue(
+                kind=kind, object_id=object_id
+            )
     return delivery, "claimed"
 
 
@@ -178,8 +183,8 @@ def _finish(delivery: EmailDelivery, **fields) -> bool:
     )
 
 
-def _attempt(delivery_id: int) -> str:
-    delivery, outcome = _claim(delivery_id)
+def _attempt(kind: str, object_id: str) -> str:
+    delivery, outcome = _claim(kind, object_id)
     if delivery is None:
         return outcome
     try:
@@ -222,9 +227,9 @@ def _sweep_overdue() -> None:
     cutoff = timezone.now() - OVERDUE_AFTER
     overdue = EmailDelivery.objects.filter(
         status__in=EmailDelivery.ACTIVE, next_attempt_at__lt=cutoff
-    ).values_list("pk", flat=True)[:SWEEP_BATCH]
-    for delivery_id in overdue:
+    ).values_list("pk", "kind", "object_id")[:SWEEP_BATCH]
+    for delivery_id, kind, object_id in overdue:
         EmailDelivery.objects.filter(pk=delivery_id, next_attempt_at__lt=cutoff).update(
             next_attempt_at=timezone.now()
         )
-        email_deliver.enqueue(delivery_id=delivery_id)
+        email_deliver.enqueue(kind=kind, object_id=object_id)

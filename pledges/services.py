@@ -26,7 +26,6 @@ from campaigns.services import (
     campaign_set_pledge_totals,
 )
 from core.mail import email_queue
-from core.models import EmailDelivery
 from core.money import format_money
 from pledges import stripe_gateway
 from pledges.models import Pledge
@@ -511,13 +510,13 @@ def pledge_expire_abandoned(*, dry_run: bool = False) -> int:
 RECEIPT_EMAIL = "pledge_receipt"
 
 
-def pledge_send_receipt(*, pledge_id) -> EmailDelivery:
+def pledge_send_receipt(*, pledge_id) -> None:
     """Queue the receipt email through `core.mail`; the worker sends it, at most once.
 
     Call it inside the transaction that counts the pledge: the email is stored with the
-    payment and survives a worker or mail server being down. Returns the delivery.
+    payment and survives a worker or mail server being down.
     """
-    return email_queue(
+    email_queue(
         kind=RECEIPT_EMAIL,
         object_id=pledge_id,
         build="pledges.services.pledge_receipt_message",

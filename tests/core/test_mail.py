@@ -76,7 +76,10 @@ def test_the_email_is_stored_in_the_signing_transaction_and_waits_for_the_worker
     )
     task = DBTaskResult.objects.get()
     assert task.task_path == "core.mail.email_deliver"
-    assert task.args_kwargs["kwargs"] == {"delivery_id": delivery.pk}
+    assert task.args_kwargs["kwargs"] == {
+        "kind": "signature_confirmation",
+        "object_id": str(signature.pk),
+    }
     assert mail.outbox == []
 
 
