@@ -9,6 +9,9 @@ admin.site.site_header = f"{settings.SITE_NAME} staff"
 admin.site.site_title = f"{settings.SITE_NAME} staff"
 admin.site.index_title = "Run articles, campaigns, signatures and pledges"
 
+# A database outage outside a view is the 503 page too (core.views.server_error).
+handler500 = "core.views.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/dashboard/", include("staff.urls")),

@@ -32,6 +32,17 @@ def database_unavailable_response() -> HttpResponse:
     return response
 
 
+def log_database_unavailable(error: Exception) -> None:
+    """One line every few seconds per process, with the error's type only (no traceback)."""
+    held = _database_log.ready()
+    if held is not None:
+        logger.error(
+            "Database unavailable (%s); answering 503 (%s more since the last line).",
+            type(error).__name__,
+            held,
+        )
+
+
 class DatabaseUnavailableMiddleware:
     """503 with Retry-After for any view (or template) that finds the database unreachable.
 
@@ -48,13 +59,7 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
-        held = _database_log.ready()
-        if held is not None:
-            logger.error(
-                "Database unavailable (%s); answering 503 (%s more since the last line).",
-                type(exception).__name__,
-                held,
-            )
+        log_database_unavailable(exception)
         return database_unavailable_response()
 
 

@@ -1,9 +1,13 @@
 import logging
+import sys
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django.views.defaults import server_error as django_server_error
+
+from core.middleware import database_unavailable_response, log_database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -20,3 +24,16 @@ def healthz(request):
         logger.warning("Health check: the database did not answer.")
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def server_error(request):
+    """handler500: a database outage met outside a view (say, saving the session) is a 503.
+
+    `DatabaseUnavailableMiddleware` answers for views; this covers the middleware around them.
+    Anything else is the site's 500 page, as before.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        log_database_unavailable(error)
+        return database_unavailable_response()
+    return django_server_error(request)

@@ -72,3 +72,27 @@ def test_a_programming_error_is_still_a_500_not_hidden_as_an_outage(rf):
 def test_healthz_still_answers_503_as_json(client, database_down):
     response = client.get("/healthz")
     assert response.status_code == 503
+
+
+def test_an_outage_met_outside_a_view_is_the_503_page_too(rf, monkeypatch):
+    from core import views
+
+    monkeypatch.setattr(middleware, "_database_log", Throttle(5))
+    try:
+        raise OperationalError("server closed the connection unexpectedly")
+    except OperationalError:
+        response = views.server_error(rf.get("/"))
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+
+
+def test_any_other_error_is_still_the_500_page(rf):
+    from core import views
+
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        response = views.server_error(rf.get("/"))
+
+    assert response.status_code == 500
