@@ -10,6 +10,7 @@ import time
 
 import pytest
 import redis
+import requests
 
 from campaigns.models import Signature
 from core.models import EmailDelivery
@@ -279,6 +280,41 @@ def test_a_gunicorn_worker_killed_during_webhook_delivery_counts_the_pledge_once
     time.sleep(2)
     assert delivered_to(app, email) == 1  # One receipt.
     assert app.browser().get("/").status_code == 200
+
+
+def test_a_gunicorn_worker_killed_while_signing_loses_nothing_when_the_supporter_retries(app):
+    campaign = CampaignFactory(slug="fault-sign-kill")
+    supporter = app.browser()
+    supporter.get(f"/take-action/{campaign.slug}/")
+    email = "sign-kill@example.org"
+    first = {}
+
+    def first_try():
+        try:
+            first["status"] = sign(supporter, campaign, email)[0].status_code
+        except requests.RequestException as error:
+            first["status"] = type(error).__name__
+
+    app.postgres.slow(0.25)  # The sign request takes seconds: the kill lands inside it.
+    thread = threading.Thread(target=first_try)
+    thread.start()
+    time.sleep(1.0)
+    app.kill_gunicorn_workers()
+    app.postgres.restore()
+    thread.join()
+    assert wait_for(lambda: app.browser().get("/healthz").status_code == 200, timeout=30)
+    retried, _ = sign(supporter, campaign, email)
+
+    report(
+        f"[result] gunicorn killed mid-sign: first try {first['status']}, "
+        f"retry {retried.status_code}"
+    )
+    assert first["status"] != 500
+    assert retried.status_code == 303
+    assert Signature.objects.filter(campaign=campaign, email_normalized=email).count() == 1
+    assert wait_for(lambda: delivered_to(app, email) == 1, timeout=15)
+    time.sleep(2)
+    assert delivered_to(app, email) == 1
 
 
 def test_signing_takes_the_same_time_for_a_new_and_a_known_address(app):
