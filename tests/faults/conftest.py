@@ -253,7 +253,14 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
             sink.close()
             # PostgreSQL ends the proxied sessions a moment after their sockets close; the test
             # database can only be dropped once they are gone.
-            wait_for(lambda: _other_sessions() == 0, timeout=10)
+            if not wait_for(lambda: _other_sessions() == 0, timeout=10):
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT client_port, state, backend_start, left(query, 80)"
+                        " FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND pid <> pg_backend_pid()"
+                    )
+                    report(f"[stack] sessions left: {cursor.fetchall()}")
 
 
 @pytest.fixture

@@ -247,7 +247,8 @@ def test_a_worker_killed_while_sending_a_confirmation_delays_it_by_one_lease(app
         f"{delivered_to(app, email)} copy"
     )
     assert delivered_to(app, email) == 1
-    assert delay < int(app.env["MAIL_LEASE_SECONDS"]) + 4
+    # The lease, plus the supervisor's restart of the worker and its polling, on a busy machine.
+    assert delay < int(app.env["MAIL_LEASE_SECONDS"]) + 10
 
 
 def test_a_gunicorn_worker_killed_during_webhook_delivery_counts_the_pledge_once(app):
