@@ -13,11 +13,12 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3 $$HOME/.pyenv/versions/
 	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; \
 	done)
 
-.PHONY: help install run test lint format bench screenshots lock clean
+.PHONY: help install run test faults lint format bench screenshots lock clean
 
 help:
 	@echo "make run          set everything up and serve the app on http://$(HOST):$(PORT)/"
 	@echo "make test         install and run the whole test suite (DATABASE_URL picks the database)"
+	@echo "make faults       the fault suite: gunicorn + worker through fault proxies (PostgreSQL, Redis)"
 	@echo "make lint         ruff and the migration check"
 	@echo "make bench        load test of the production setup: gunicorn, PostgreSQL, Redis, wrk"
 	@echo "make screenshots  PNG screenshots of the key pages into docs/screenshots/"
@@ -50,6 +51,13 @@ test: install
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The fault suite (docs/infra.md): needs DATABASE_URL (PostgreSQL) and CACHE_URL (Redis).
+faults: export DEBUG = false
+faults: export SECRET_KEY ?= insecure-key-for-the-test-suite-only
+faults: export SECURE_SSL_REDIRECT = false
+faults: install
+	$(PY) -m pytest tests/faults -m faults -s -q $(PYTEST_ARGS)
 
 lint: export DEBUG ?= true
 lint: install

@@ -18,8 +18,9 @@ keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
 # Recycle workers now and then so a slow leak never grows without bound.
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "2000"))
 max_requests_jitter = int(os.environ.get("WEB_MAX_REQUESTS_JITTER", "200"))
-# Access logs carry no query strings: a confirmation token or session id must never be logged.
+# Access logs carry no query strings (a confirmation token or session id must never be logged)
+# and no client address (personal data).
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-")
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -320,18 +320,17 @@ class SignatureAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resend the confirmation email", permissions=["view"])
     def resend_confirmation(self, request, queryset):
-        sent = failed = 0
+        queued = 0
         for signature in queryset.unconfirmed().filter(erased_at__isnull=True):
-            if services.signature_send_confirmation(signature_id=signature.pk, force=True):
-                self.log_change(request, signature, "Resent the confirmation email.")
-                sent += 1
-            else:
-                failed += 1
-        self.message_user(request, f"Sent {sent} confirmation email(s).", messages.SUCCESS)
-        if failed:
-            self.message_user(
-                request, f"{failed} could not be sent; see the logs.", messages.WARNING
-            )
+            services.signature_send_confirmation(signature_id=signature.pk, force=True)
+            self.log_change(request, signature, "Queued the confirmation email again.")
+            queued += 1
+        self.message_user(
+            request,
+            f"Queued {queued} confirmation email(s); failed sends are listed under Email "
+            "deliveries.",
+            messages.SUCCESS,
+        )
 
     @admin.action(
         description="Export as CSV (email only where updates were asked for)",

@@ -6,13 +6,14 @@ Every change to a campaign's counters goes through a function here, as a single 
 Signing rules, in one place:
 
 - One signature per campaign and normalised email. The `one_signature_per_email` unique
-  constraint guarantees it: `signature_create` inserts inside a savepoint and treats an
-  `IntegrityError` as "already signed". It never checks with `exists()` first, which two
-  requests at once would both pass.
+  constraint guarantees it: `signature_create` inserts with the conflict ignored and reads the
+  row back, the same statements for a new and a known address. It never checks with `exists()`
+  first, which two requests at once would both pass.
 - A signature counts (`signature_count`) once `confirmed_at` is set: by `signature_confirm` from
   the emailed link, or at once when the campaign does not require confirmation.
-- Confirmation emails go out after the transaction commits. `confirmation_sent_at` is set only
-  when a send succeeded, and it throttles re-sends to one per `RESEND_INTERVAL`.
+- Confirmation emails are queued in the signing transaction (`core.mail`) and sent by the task
+  worker, never on the request path; re-sends are throttled to one per `RESEND_INTERVAL`.
+  `confirmation_sent_at` records the last email that went out.
 """
 
 import logging
@@ -31,6 +32,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Signature
 from core.history import history_scrub
+from core.mail import email_queue
 from core.markdown import render_markdown
 
 logger = logging.getLogger(__name__)
@@ -130,12 +132,16 @@ def signature_create(
 ) -> SignResult:
     """Sign `campaign` once per normalised email. Transactional; safe to call concurrently.
 
+    The `one_signature_per_email` constraint decides what is new (an insert that ignores the
+    conflict), never a check first; counting goes through `signature_confirm`, which counts a
+    signature once however many requests race.
+
     - New address: inserts the signature. If the campaign requires confirmation, the
-      confirmation email is queued for after commit; otherwise the signature is confirmed and
-      counted at once.
-    - Address that already signed: nothing is changed or overwritten. If that signature is
-      still unconfirmed, the confirmation email is sent again (at most once per
-      `RESEND_INTERVAL`).
+      confirmation email is queued in the same transaction; otherwise the signature is
+      confirmed and counted at once.
+    - Address that already signed: nothing is changed or overwritten. The confirmation email
+      is queued again, and the worker sends it only if the signature is still unconfirmed (at
+      most once per `RESEND_INTERVAL`).
 
     Raises ValidationError (code: the refusal reason, see `campaign_require`) when the
     campaign does not take signatures now.
@@ -143,48 +149,41 @@ def signature_create(
     campaign_require(campaign=campaign, action="sign")
     email = (email or "").strip()
     email_normalized = email_normalize(email)
-    now = timezone.now()
-    counts_now = not campaign.requires_confirmation
+    candidate = Signature(
+        campaign=campaign,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        email_normalized=email_normalized,
+        country=country,
+        postal_code=postal_code,
+        comment=comment,
+        show_publicly=show_publicly,
+        wants_updates=wants_updates,
+        consent_text=consent_text,
+        ip_hash=ip_hash,
+        source=source,
+        utm=utm or {},
+        source_article_id=source_article_id,
+    )
+    # A new and a known address run the same statements, so neither the answer nor its timing
+    # says who signed before: insert-or-ignore (the unique constraint decides), read the row
+    # back, confirm when no confirmation is needed (a conditional UPDATE that counts once),
+    # queue the email (the worker decides whether one is needed).
     with transaction.atomic():
-        try:
-            with (
-                transaction.atomic()
-            ):  # A savepoint: the IntegrityError leaves the outer one usable.
-                signature = Signature.objects.create(
-                    campaign=campaign,
-                    first_name=first_name,
-                    last_name=last_name,
-                    email=email,
-                    email_normalized=email_normalized,
-                    country=country,
-                    postal_code=postal_code,
-                    comment=comment,
-                    show_publicly=show_publicly,
-                    wants_updates=wants_updates,
-                    consent_text=consent_text,
-                    ip_hash=ip_hash,
-                    source=source,
-                    utm=utm or {},
-                    source_article_id=source_article_id,
-                    confirmed_at=now if counts_now else None,
-                )
-        except IntegrityError:
-            signature = Signature.objects.filter(
-                campaign=campaign, email_normalized=email_normalized
-            ).first()
-            if signature is None:  # Some other constraint failed: not a repeat.
-                raise
-            if signature.confirmed_at is None and campaign.requires_confirmation:
-                _send_confirmation_after_commit(signature.pk, force=False)
-            return SignResult(signature=signature, created=False, counted=False)
-
-        if counts_now:
-            Campaign.objects.filter(pk=campaign.pk).update(
-                signature_count=F("signature_count") + 1, last_action_at=now
-            )
-        else:
-            _send_confirmation_after_commit(signature.pk, force=False)
-    return SignResult(signature=signature, created=True, counted=counts_now)
+        Signature.objects.bulk_create([candidate], ignore_conflicts=True)
+        signature = Signature.objects.filter(
+            campaign=campaign, email_normalized=email_normalized
+        ).first()
+        if signature is None:  # Another constraint refused the row: not a repeat.
+            raise IntegrityError("The signature could not be stored.")
+        created = signature.created_at == candidate.created_at
+        counted = False
+        if not campaign.requires_confirmation:
+            counted = signature_confirm(signature_id=signature.pk)
+            signature.refresh_from_db(fields=["confirmed_at"])
+        signature_send_confirmation(signature_id=signature.pk)
+    return SignResult(signature=signature, created=created, counted=counted)
 
 
 def signature_confirm(*, signature_id: int) -> bool:
@@ -211,55 +210,39 @@ def signature_confirm(*, signature_id: int) -> bool:
 
 # --- Confirmation emails ---------------------------------------------------------------------
 
-
-def _send_confirmation_after_commit(signature_id: int, *, force: bool) -> None:
-    transaction.on_commit(
-        lambda: signature_send_confirmation(signature_id=signature_id, force=force)
-    )
+CONFIRMATION_EMAIL = "signature_confirmation"
 
 
-def signature_send_confirmation(*, signature_id: int, force: bool = False) -> bool:
-    """Email the confirmation link now. Returns True if an email went out.
+def signature_send_confirmation(*, signature_id: int, force: bool = False) -> None:
+    """Queue the confirmation email through `core.mail`; the worker sends it.
 
-    Sends nothing for a confirmed or erased signature, nor (unless `force`, used by the admin's
-    "resend" action) when one went out less than `RESEND_INTERVAL` ago. The send slot is
-    claimed with a conditional UPDATE of `confirmation_sent_at`, so two requests at once send
-    one email; if the send fails, the claim is undone, the failure is logged (without the
-    address) and the signature stays, ready for a retry.
+    Call it inside the transaction that creates or finds the signature: the email is stored
+    with it. The worker sends nothing for a confirmed or erased signature, nor (unless `force`,
+    the admin's "resend" action) within `RESEND_INTERVAL` of the last one sent; one already
+    on its way is joined, not doubled.
     """
-    now = timezone.now()
-    slot = Q(confirmed_at__isnull=True, erased_at__isnull=True)
-    if not force:
-        slot &= Q(confirmation_sent_at__isnull=True) | Q(
-            confirmation_sent_at__lt=now - RESEND_INTERVAL
-        )
+    email_queue(
+        kind=CONFIRMATION_EMAIL,
+        object_id=signature_id,
+        build="campaigns.services.signature_confirmation_message",
+        on_sent="campaigns.services.signature_confirmation_sent",
+        throttle=None if force else RESEND_INTERVAL,
+    )
+
+
+def signature_confirmation_message(*, object_id) -> EmailMultiAlternatives | None:
+    """The confirmation email for the worker to send; None once it is not needed any more."""
     signature = (
-        Signature.objects.select_related("campaign").filter(pk=signature_id).filter(slot).first()
+        Signature.objects.select_related("campaign")
+        .filter(pk=object_id, confirmed_at__isnull=True, erased_at__isnull=True)
+        .first()
     )
-    if signature is None:
-        return False
-    previous = signature.confirmation_sent_at
-    # `confirmation_sent_at=None` matches IS NULL: the first send claims an empty slot.
-    claimed = (
-        Signature.objects.filter(pk=signature_id, confirmation_sent_at=previous)
-        .filter(slot)
-        .update(confirmation_sent_at=now)
-    )
-    if not claimed:
-        return False
-    try:
-        _confirmation_message(signature).send(fail_silently=False)
-    except Exception:  # noqa: BLE001 - any backend failure: keep the signature, allow a retry.
-        Signature.objects.filter(pk=signature_id, confirmation_sent_at=now).update(
-            confirmation_sent_at=previous
-        )
-        logger.exception(
-            "Confirmation email for signature %s on campaign %s failed; it can be resent.",
-            signature_id,
-            signature.campaign_id,
-        )
-        return False
-    return True
+    return None if signature is None else _confirmation_message(signature)
+
+
+def signature_confirmation_sent(*, object_id, sent_at) -> None:
+    """The worker's record that the confirmation email went out (shown in the admin)."""
+    Signature.objects.filter(pk=object_id).update(confirmation_sent_at=sent_at)
 
 
 def _confirmation_message(signature: Signature) -> EmailMultiAlternatives:

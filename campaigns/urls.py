@@ -10,9 +10,7 @@ app_name = "campaigns"
 # campaign page holds the sign form, so it stays private and each visitor gets their own CSRF
 # token, and its counts are at most 5 s old.
 campaign_list = cached_page(timeout=60, query=("topic", "page"))
-campaign_page = cached_page(
-    timeout=5, public=False, query=(*TRACKING_FIELDS, "pledge")
-)
+campaign_page = cached_page(timeout=5, public=False, query=(*TRACKING_FIELDS, "pledge"))
 
 urlpatterns = [
     path("", campaign_list(views.CampaignListView.as_view()), name="list"),

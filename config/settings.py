@@ -37,8 +37,9 @@ env = environ.Env(
     STRIPE_WEBHOOK_SECRET=(str, ""),
     STRIPE_API_BASE=(str, ""),
     STRIPE_LIVE_MODE=(bool, False),
-    STRIPE_TIMEOUT=(float, 10.0),
-    STRIPE_MAX_RETRIES=(int, 2),
+    # Together well inside WEB_TIMEOUT: core.checks refuses a budget that reaches it.
+    STRIPE_TIMEOUT=(float, 5.0),
+    STRIPE_MAX_RETRIES=(int, 1),
     STRIPE_PAYMENT_METHOD_CONFIGURATION=(str, ""),
     STRIPE_STATEMENT_DESCRIPTOR_SUFFIX=(str, ""),
     STRIPE_PAYMENT_DESCRIPTION=(str, ""),
@@ -60,6 +61,14 @@ env = environ.Env(
     ORG_ADDRESS=(str, ""),
     # Development email (DEBUG only): where the outbox keeps sent messages for /dev/outbox/.
     DEV_OUTBOX_DIR=(str, ""),
+    # Reliability (docs/infra.md): the app server's worker timeout, which every outbound call of
+    # one request must stay well inside; mail timeouts and retries; the task backend.
+    WEB_TIMEOUT=(int, 30),
+    EMAIL_TIMEOUT=(float, 10.0),
+    MAIL_RETRY_DELAYS=(list, [60, 240, 600, 1200, 1800]),
+    MAIL_LEASE_SECONDS=(int, 120),
+    TASKS_BACKEND=(str, "django_tasks_db.DatabaseBackend"),
+    CACHE_TIMEOUT=(float, 0.5),
 )
 
 # A local .env is read when present (never committed); real environments set variables directly.
@@ -94,6 +103,7 @@ INSTALLED_APPS = [
     "django.forms",
     "django_countries",
     "axes",
+    "django_tasks_db",
     "core",
     "articles",
     "campaigns",
@@ -116,6 +126,11 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns locked-out logins into a clear 429 page.
     "axes.middleware.AxesMiddleware",
 ]
+# Parts fail; pages don't (core.middleware, docs/infra.md): a database that does not answer is the
+# site's own 503 page; every 429 (django-axes' lockout too) says when to come back.
+_sessions = MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware")
+MIDDLEWARE.insert(_sessions, "core.middleware.DatabaseUnavailableMiddleware")
+MIDDLEWARE.insert(_sessions, "core.middleware.RetryAfterMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -151,6 +166,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A hung Redis costs a request half a second, not a worker: core.ratelimit then falls back.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": env("CACHE_TIMEOUT"), "socket_timeout": env("CACHE_TIMEOUT")}
+    )
 
 # Email through Django 6.1's MAILERS, built from one EMAIL_URL (console by default).
 _email = env.email("EMAIL_URL", default="consolemail://")
@@ -161,7 +181,8 @@ _smtp_options = {
     "password": _email.get("EMAIL_HOST_PASSWORD"),
     "use_tls": _email.get("EMAIL_USE_TLS", False),
     "use_ssl": _email.get("EMAIL_USE_SSL", False),
-    "timeout": 10,
+    # Seconds per SMTP operation; mail is sent by the task worker, never on a request's path.
+    "timeout": env("EMAIL_TIMEOUT"),
 }
 MAILERS = {
     "default": {
@@ -190,7 +211,8 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "staff/lockout.html"
-AXES_IPWARE_PROXY_COUNT = env("NUM_PROXIES") or None
+# The project's own client address (core.net): the same answer the rate limits use.
+AXES_CLIENT_IP_CALLABLE = "core.net.axes_client_ip"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -294,6 +316,17 @@ ORG_ADDRESS = env("ORG_ADDRESS")
 DEV_OUTBOX_DIR = Path(env("DEV_OUTBOX_DIR") or BASE_DIR / "tmp" / "outbox")
 if DEBUG and "EMAIL_URL" not in env.ENVIRON:
     MAILERS["default"] = {"BACKEND": "core.dev_mail.DevelopmentEmailBackend", "OPTIONS": {}}
+
+# Background work (docs/infra.md): tasks are rows in the database, stored in the transaction of
+# the row that needs them; `manage.py db_worker` runs them. Supporter email goes through
+# core.mail, retried after each of MAIL_RETRY_DELAYS (seconds); a send attempt holds a lease of
+# MAIL_LEASE_SECONDS, so a worker killed mid-send delays a retry by that much at most.
+TASKS = {"default": {"BACKEND": env("TASKS_BACKEND")}}
+MAIL_RETRY_DELAYS = [int(delay) for delay in env("MAIL_RETRY_DELAYS")]
+MAIL_LEASE_SECONDS = env("MAIL_LEASE_SECONDS")
+# Seconds gunicorn gives one request (gunicorn.conf.py reads the same variable); core.checks
+# refuses a Stripe budget (STRIPE_TIMEOUT x (STRIPE_MAX_RETRIES + 1)) that reaches it.
+WEB_TIMEOUT = env("WEB_TIMEOUT")
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,8 @@ admin.site.site_title = f"{settings.SITE_NAME} staff"
 admin.site.index_title = "Run articles, campaigns, signatures and pledges"
 
 handler403 = "staff.views.permission_denied"
+# A database outage outside a view is the 503 page too (core.views.server_error).
+handler500 = "core.views.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

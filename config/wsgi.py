@@ -6,7 +6,10 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from core.checks import refuse_to_serve_without_a_secret_key  # noqa: E402
+from core.checks import (  # noqa: E402
+    refuse_to_serve_past_the_worker_timeout,
+    refuse_to_serve_without_a_secret_key,
+)
 
 application = get_wsgi_application()
 
@@ -17,3 +20,6 @@ from pledges.checks import refuse_unsafe_stripe_settings  # noqa: E402
 
 # ... nor with Stripe settings that would send a live key elsewhere or lose every event.
 refuse_unsafe_stripe_settings()
+
+# Nor with Stripe settings that could outlast the worker timeout (WEB_TIMEOUT, gunicorn.conf.py).
+refuse_to_serve_past_the_worker_timeout()

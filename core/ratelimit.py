@@ -2,12 +2,26 @@
 
 `cache.add` then `cache.incr` is atomic on Redis and on the local-memory cache, so concurrent
 requests cannot slip past the limit together.
+
+When the cache does not answer, the limit falls back to a counter in this process (the same
+windows and rates, so each app server allows the rate on its own) and says so in the log once a
+minute, not per request: signing and pledging keep working. The next call after the cache
+answers again counts in the shared limit once more.
 """
 
+import logging
+import threading
 import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
+
+from core.logging import Throttle
+
+logger = logging.getLogger(__name__)
+_fallback_log = Throttle(60)
+_local_lock = threading.Lock()
+_local_hits: dict[str, tuple[float, int]] = {}  # cache key -> (window end, hits)
 
 
 @dataclass(frozen=True)
@@ -26,16 +40,51 @@ class Rate:
         return cls(count=int(count), seconds=multiplier * cls.UNITS[period[-1]])
 
 
+def retry_after(*, rate: str) -> int:
+    """Seconds until the current window of `rate` ends: the 429's `Retry-After`."""
+    limit = Rate.parse(rate)
+    return max(1, int(limit.seconds - time.time() % limit.seconds))
+
+
 def is_limited(*, scope: str, key: str, rate: str) -> bool:
-    """Count one hit for `key` in `scope`; True once it is over `rate` in the current window."""
+    """Count one hit for `key` in `scope`; True once it is over `rate` in the current window.
+
+    Never raises for a cache outage: it counts in this process instead (see the module doc).
+    """
     limit = Rate.parse(rate)
     window = int(time.time() // limit.seconds)
     cache_key = f"ratelimit:{scope}:{key}:{window}"
-    if cache.add(cache_key, 1, timeout=limit.seconds + 1):
-        return limit.count < 1
     try:
-        hits = cache.incr(cache_key)
+        hits = _shared_hit(cache_key, limit)
+    except Exception as error:  # noqa: BLE001 - any cache client failure means "cache down".
+        held = _fallback_log.ready()
+        if held is not None:
+            logger.warning(
+                "Rate limits fall back to this process: the cache failed (%s; %s more since "
+                "the last line).",
+                type(error).__name__,
+                held,
+            )
+        hits = _local_hit(cache_key, ends_at=(window + 1) * limit.seconds)
+    return hits > limit.count
+
+
+def _shared_hit(cache_key: str, limit: Rate) -> int:
+    if cache.add(cache_key, 1, timeout=limit.seconds + 1):
+        return 1
+    try:
+        return cache.incr(cache_key)
     except ValueError:  # Expired between add and incr: this hit starts a new window.
         cache.add(cache_key, 1, timeout=limit.seconds + 1)
-        hits = 1
-    return hits > limit.count
+        return 1
+
+
+def _local_hit(cache_key: str, *, ends_at: float) -> int:
+    now = time.time()
+    with _local_lock:
+        # Windows that have ended are dropped, so the fallback's memory stays small.
+        for stale in [k for k, (end, _) in _local_hits.items() if end <= now]:
+            del _local_hits[stale]
+        _, hits = _local_hits.get(cache_key, (ends_at, 0))
+        _local_hits[cache_key] = (ends_at, hits + 1)
+        return hits + 1

@@ -1,14 +1,17 @@
 import logging
+import sys
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
+from django.views.defaults import server_error as django_server_error
 
 from core.dev_mail import outbox_messages
+from core.middleware import database_unavailable_response, log_database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -45,3 +48,16 @@ def dev_outbox(request):
     if not settings.DEBUG:
         raise Http404("The outbox exists only in development.")
     return render(request, "core/outbox.html", {"messages_sent": outbox_messages()})
+
+
+def server_error(request):
+    """handler500: a database outage met outside a view (say, saving the session) is a 503.
+
+    `DatabaseUnavailableMiddleware` answers for views; this covers the middleware around them.
+    Anything else is the site's 500 page, as before.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        log_database_unavailable(error)
+        return database_unavailable_response()
+    return django_server_error(request)

@@ -27,6 +27,7 @@ from campaigns.services import (
     campaign_set_pledge_totals,
 )
 from core.history import history_scrub
+from core.mail import email_queue
 from core.money import currency, format_money
 from pledges import stripe_gateway
 from pledges.models import Dispute, Pledge, Refund
@@ -317,7 +318,7 @@ def pledge_mark_paid(*, session: dict, send_receipt: bool = True) -> Pledge | No
     alone, and the campaign's totals change in the same transaction as `counted_at`. A session
     that is not paid, names another session than the one stored, or whose `amount_total` or
     `currency` differ from the pledge's, counts nothing (the last two flag the pledge for
-    review). The receipt email is queued for after the commit. Returns the pledge, or None if
+    review). The receipt email is queued in the same transaction. Returns the pledge, or None if
     the session names no known pledge.
     """
     if session.get("payment_status") != "paid":
@@ -350,8 +351,7 @@ def pledge_mark_paid(*, session: dict, send_receipt: bool = True) -> Pledge | No
         # what the pledge keeps after them.
         _settle_counters(pledge, before)
         if send_receipt:
-            pledge_id = pledge.pk
-            transaction.on_commit(lambda: pledge_queue_receipt(pledge_id=pledge_id))
+            pledge_send_receipt(pledge_id=pledge.pk)
     logger.info("Pledge %s paid and counted.", pledge.pk)
     return pledge
 
@@ -883,17 +883,6 @@ def pledge_expire_abandoned(*, dry_run: bool = False) -> int:
 # --- Email ---------------------------------------------------------------------------------
 
 
-def pledge_queue_receipt(*, pledge_id) -> None:
-    """The one place a receipt is asked for: queue it as a task (after the payment commits).
-
-    With a queue backend the webhook answers without waiting for the mail server; with
-    Django's immediate backend (the default) the task runs here and now.
-    """
-    from pledges.tasks import send_pledge_receipt
-
-    send_pledge_receipt.enqueue(pledge_id=str(pledge_id))
-
-
 CARD_BRANDS = {
     "amex": "American Express",
     "diners": "Diners Club",
@@ -936,19 +925,32 @@ def pledge_receipt_context(*, pledge: Pledge) -> dict:
     }
 
 
-def pledge_send_receipt(*, pledge_id) -> bool:
-    """Email the receipt for a counted pledge; sets `receipt_sent_at`. Sends at most once.
+RECEIPT_EMAIL = "pledge_receipt"
 
-    Runs after the payment's transaction commits. A failed send is logged (pledge id only) and
-    returns False; the pledge is unaffected.
+
+def pledge_send_receipt(*, pledge_id) -> None:
+    """Queue the receipt email through `core.mail`; the worker sends it, at most once.
+
+    Call it inside the transaction that counts the pledge: the email is stored with the
+    payment and survives a worker or mail server being down.
     """
+    email_queue(
+        kind=RECEIPT_EMAIL,
+        object_id=pledge_id,
+        build="pledges.services.pledge_receipt_message",
+        on_sent="pledges.services.pledge_receipt_sent",
+    )
+
+
+def pledge_receipt_message(*, object_id) -> EmailMultiAlternatives | None:
+    """The receipt for the worker to send; None if the pledge is not counted or has one."""
     pledge = (
         Pledge.objects.select_related("campaign")
-        .filter(pk=pledge_id, counted_at__isnull=False, receipt_sent_at__isnull=True)
+        .filter(pk=object_id, counted_at__isnull=False, receipt_sent_at__isnull=True)
         .first()
     )
     if pledge is None or not pledge.email:
-        return False
+        return None
     context = pledge_receipt_context(pledge=pledge)
     subject = f"Your receipt: {context['amount']} given to {pledge.campaign.title}"[:200]
     message = EmailMultiAlternatives(
@@ -957,13 +959,11 @@ def pledge_send_receipt(*, pledge_id) -> bool:
         to=[pledge.email],
     )
     message.attach_alternative(render_to_string("pledges/email/receipt.html", context), "text/html")
-    try:
-        message.send()
-    except Exception as error:  # noqa: BLE001 - any mail failure is logged; the payment stands.
-        # The error's type only: SMTP errors quote the recipient's address.
-        logger.error("Receipt email for pledge %s failed: %s", pledge.pk, type(error).__name__)
-        return False
-    Pledge.objects.filter(pk=pledge.pk, receipt_sent_at__isnull=True).update(
-        receipt_sent_at=timezone.now()
+    return message
+
+
+def pledge_receipt_sent(*, object_id, sent_at) -> None:
+    """The worker's record that the receipt went out."""
+    Pledge.objects.filter(pk=object_id, receipt_sent_at__isnull=True).update(
+        receipt_sent_at=sent_at
     )
-    return True

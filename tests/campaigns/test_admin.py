@@ -91,11 +91,15 @@ def test_signatures_filter_by_campaign_confirmed_and_country(admin_client, campa
     assert mexico.context["cl"].result_count == 1
 
 
-def test_resending_the_confirmation_from_the_admin_sends_and_logs(admin_client, campaign):
+def test_resending_the_confirmation_from_the_admin_queues_it_for_the_worker_and_logs(
+    admin_client, campaign, run_tasks
+):
     pending = SignatureFactory(campaign=campaign, email="pending@example.org")
     done = SignatureFactory(campaign=campaign, confirmed=True)
 
     run_action(admin_client, SIGNATURES_URL, "resend_confirmation", [pending, done])
+    assert mail.outbox == []  # Queued: the admin's request sends nothing itself.
+    run_tasks()
 
     assert [m.to for m in mail.outbox] == [["pending@example.org"]]
     assert LogEntry.objects.filter(object_id=str(pending.pk)).exists()

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from campaigns import services
 from campaigns.models import Campaign, Signature
+from core.models import EmailDelivery
 from demo.factories.campaigns import CampaignFactory, SignatureFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,16 +34,14 @@ def test_the_email_is_normalised_by_stripping_and_lower_casing(campaign, sign_kw
     assert signature.email_normalized == "ana.garcia+news@example.org"
 
 
-def test_the_confirmation_email_is_sent_after_commit_with_text_and_html(
-    campaign, sign_kwargs, django_capture_on_commit_callbacks, settings
+def test_the_confirmation_email_is_queued_with_the_signature_and_sent_by_the_worker(
+    campaign, sign_kwargs, settings, run_tasks
 ):
     settings.SITE_URL = "https://campaigns.example.org"
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        signature = services.signature_create(campaign=campaign, **sign_kwargs).signature
-    assert mail.outbox == []  # Nothing is sent before the transaction commits.
+    signature = services.signature_create(campaign=campaign, **sign_kwargs).signature
+    assert mail.outbox == []  # Nothing is sent on the request path.
 
-    for callback in callbacks:
-        callback()
+    run_tasks()
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -75,40 +74,38 @@ def test_the_same_email_may_sign_other_campaigns(campaign, sign_kwargs):
 
 
 def test_an_unconfirmed_repeat_resends_the_confirmation_at_most_once_per_interval(
-    campaign, sign_kwargs, django_capture_on_commit_callbacks
+    campaign, sign_kwargs, run_tasks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        signature = services.signature_create(campaign=campaign, **sign_kwargs).signature
-    with django_capture_on_commit_callbacks(execute=True):
-        services.signature_create(campaign=campaign, **sign_kwargs)
+    services.signature_create(campaign=campaign, **sign_kwargs)
+    run_tasks()
+    services.signature_create(campaign=campaign, **sign_kwargs)
+    run_tasks()
     assert len(mail.outbox) == 1  # Throttled: the first email went out moments ago.
 
-    Signature.objects.filter(pk=signature.pk).update(
-        confirmation_sent_at=timezone.now() - services.RESEND_INTERVAL
+    EmailDelivery.objects.filter(status=EmailDelivery.Status.SENT).update(
+        sent_at=timezone.now() - services.RESEND_INTERVAL
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        services.signature_create(campaign=campaign, **sign_kwargs)
+    services.signature_create(campaign=campaign, **sign_kwargs)
+    run_tasks()
     assert len(mail.outbox) == 2
 
 
-def test_a_confirmed_repeat_sends_nothing(
-    campaign, sign_kwargs, django_capture_on_commit_callbacks
-):
+def test_a_confirmed_repeat_sends_nothing(campaign, sign_kwargs, run_tasks):
     signature = services.signature_create(campaign=campaign, **sign_kwargs).signature
     services.signature_confirm(signature_id=signature.pk)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.signature_create(campaign=campaign, **sign_kwargs)
+    services.signature_create(campaign=campaign, **sign_kwargs)
+    run_tasks()
 
     assert mail.outbox == []
 
 
 def test_a_campaign_without_confirmation_counts_the_signature_at_once(
-    open_campaign_without_confirmation, sign_kwargs, django_capture_on_commit_callbacks
+    open_campaign_without_confirmation, sign_kwargs, run_tasks
 ):
     campaign = open_campaign_without_confirmation
-    with django_capture_on_commit_callbacks(execute=True):
-        result = services.signature_create(campaign=campaign, **sign_kwargs)
-        services.signature_create(campaign=campaign, **sign_kwargs)
+    result = services.signature_create(campaign=campaign, **sign_kwargs)
+    services.signature_create(campaign=campaign, **sign_kwargs)
+    run_tasks()
 
     assert result.counted and result.signature.is_confirmed
     campaign.refresh_from_db()
@@ -150,20 +147,22 @@ def test_a_campaign_that_is_not_open_refuses_signatures(sign_kwargs, changes, re
 
 
 def test_a_failed_send_keeps_the_signature_logs_without_the_address_and_can_be_retried(
-    campaign, sign_kwargs, settings, caplog, django_capture_on_commit_callbacks
+    campaign, sign_kwargs, settings, caplog, run_tasks
 ):
     settings.MAILERS = {"default": {"BACKEND": "tests.campaigns.failing_email.FailingBackend"}}
-    with caplog.at_level(logging.ERROR, logger="campaigns.services"):
-        with django_capture_on_commit_callbacks(execute=True):
-            signature = services.signature_create(campaign=campaign, **sign_kwargs).signature
+    signature = services.signature_create(campaign=campaign, **sign_kwargs).signature
+    with caplog.at_level(logging.INFO):
+        run_tasks()
 
     signature.refresh_from_db()
     assert signature.confirmation_sent_at is None
-    assert "failed" in caplog.text
+    assert "failed: ConnectionRefusedError" in caplog.text
     assert "ana@example.org" not in caplog.text
+    assert all(record.exc_info is None for record in caplog.records)
 
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-    assert services.signature_send_confirmation(signature_id=signature.pk, force=True) is True
+    services.signature_send_confirmation(signature_id=signature.pk, force=True)
+    run_tasks()
     signature.refresh_from_db()
     assert signature.confirmation_sent_at is not None
     assert len(mail.outbox) == 1

@@ -1,10 +1,12 @@
-"""The webhook answers Stripe without waiting for the receipt email: the receipt is a task."""
+"""The webhook answers Stripe without waiting for the receipt email: the receipt is queued."""
 
 import pytest
 from django.core import mail
 from django.tasks import default_task_backend
 
-from pledges.tasks import send_pledge_receipt
+from core.mail import email_deliver
+from core.models import EmailDelivery
+from pledges.services import RECEIPT_EMAIL
 from tests.pledges.helpers import checkout_session_for, event
 
 pytestmark = pytest.mark.django_db
@@ -26,10 +28,11 @@ def test_the_webhook_answers_before_the_receipt_is_sent(
     assert response.status_code == 200
     assert mail.outbox == []  # nothing was sent while Stripe waited for the answer
     (queued,) = queue.results
-    assert queued.task.name == send_pledge_receipt.name
-    assert queued.kwargs == {"pledge_id": str(pledge.pk)}
+    assert queued.task.name == email_deliver.name
+    assert queued.kwargs == {"kind": RECEIPT_EMAIL, "object_id": str(pledge.pk)}
+    assert EmailDelivery.objects.get(kind=RECEIPT_EMAIL).object_id == str(pledge.pk)
 
     # The worker runs the stored task later; the receipt goes out once.
-    assert send_pledge_receipt.call(**queued.kwargs) is True
-    assert send_pledge_receipt.call(**queued.kwargs) is False
+    email_deliver.call(**queued.kwargs)
+    email_deliver.call(**queued.kwargs)
     assert [m.to for m in mail.outbox] == [[pledge.email]]
