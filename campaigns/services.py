@@ -232,14 +232,16 @@ def signature_send_confirmation(*, signature_id: int, force: bool = False) -> bo
         return False
     try:
         _confirmation_message(signature).send(fail_silently=False)
-    except Exception:  # noqa: BLE001 - any backend failure: keep the signature, allow a retry.
+    except Exception as error:  # noqa: BLE001 - any backend failure: keep it, allow a retry.
         Signature.objects.filter(pk=signature_id, confirmation_sent_at=now).update(
             confirmation_sent_at=previous
         )
-        logger.exception(
-            "Confirmation email for signature %s on campaign %s failed; it can be resent.",
+        # The error's type only, no traceback: an SMTP refusal quotes the recipient's address.
+        logger.error(
+            "Confirmation email for signature %s on campaign %s failed (%s); it can be resent.",
             signature_id,
             signature.campaign_id,
+            type(error).__name__,
         )
         return False
     return True
