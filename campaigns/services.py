@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
@@ -297,6 +298,31 @@ def campaign_close(*, campaign: Campaign) -> bool:
     )
     campaign.status = Campaign.Status.CLOSED
     return bool(changed)
+
+
+def campaign_rerender_all(*, dry_run: bool = False) -> list[str]:
+    """Render every campaign description again and store it where it changed (after a change
+    to the renderer or the sanitiser's allow-list). Returns the slugs of the changed campaigns.
+
+    A description over today's limits keeps its stored HTML and is skipped. Each update is one
+    conditional UPDATE of `description_html` alone.
+    """
+    changed = []
+    fields = ("pk", "slug", "description", "description_html")
+    for campaign in Campaign.objects.only(*fields).iterator(chunk_size=200):
+        try:
+            for validator in Campaign._meta.get_field("description").validators:
+                validator(campaign.description)
+        except ValidationError:
+            continue
+        html = str(render_markdown(campaign.description))
+        if html != campaign.description_html:
+            changed.append(campaign.slug)
+            if not dry_run:
+                Campaign.objects.filter(pk=campaign.pk, description=campaign.description).update(
+                    description_html=html
+                )
+    return changed
 
 
 @dataclass(frozen=True)
