@@ -377,17 +377,13 @@ def signature_erase_for_email(*, email: str) -> list[int]:
         return []
     now = timezone.now()
     erased_ids: list[int] = []
-    words = {email_normalized}
+    quoted, names = {email_normalized}, set()
     with transaction.atomic():
         for signature in Signature.objects.select_for_update().filter(
             email_normalized=email_normalized, erased_at__isnull=True
         ):
-            words |= {
-                signature.email,
-                f"{signature.first_name} {signature.last_name}",
-                signature.first_name,
-                signature.last_name,
-            }
+            quoted |= {signature.email, f"{signature.first_name} {signature.last_name}"}
+            names |= {signature.first_name, signature.last_name}
             placeholder = f"erased-{signature.pk}@invalid.example"
             signature.first_name = ERASED_NAME
             signature.last_name = ERASED_NAME
@@ -405,7 +401,11 @@ def signature_erase_for_email(*, email: str) -> list[int]:
             erased_ids.append(signature.pk)
         if erased_ids:
             history_scrub(
-                model=Signature, object_ids=erased_ids, words=words, object_repr=ERASED_NAME
+                model=Signature,
+                object_ids=erased_ids,
+                object_repr=ERASED_NAME,
+                quoted=quoted,
+                names=names,
             )
     return erased_ids
 
