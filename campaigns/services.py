@@ -297,6 +297,31 @@ def campaign_close(*, campaign: Campaign) -> bool:
     return bool(changed)
 
 
+def campaign_rerender_all(*, dry_run: bool = False) -> list[str]:
+    """Render every campaign description again and store it where it changed (after a change
+    to the renderer or the sanitiser's allow-list). Returns the slugs of the changed campaigns.
+
+    A description over today's limits keeps its stored HTML and is skipped. Each update is one
+    conditional UPDATE of `description_html` alone.
+    """
+    changed = []
+    fields = ("pk", "slug", "description", "description_html")
+    for campaign in Campaign.objects.only(*fields).iterator(chunk_size=200):
+        try:
+            for validator in Campaign._meta.get_field("description").validators:
+                validator(campaign.description)
+        except ValidationError:
+            continue
+        html = str(render_markdown(campaign.description))
+        if html != campaign.description_html:
+            changed.append(campaign.slug)
+            if not dry_run:
+                Campaign.objects.filter(pk=campaign.pk, description=campaign.description).update(
+                    description_html=html
+                )
+    return changed
+
+
 @dataclass(frozen=True)
 class Drift:
     campaign_id: int
@@ -349,17 +374,13 @@ def signature_erase_for_email(*, email: str) -> list[int]:
         return []
     now = timezone.now()
     erased_ids: list[int] = []
-    words = {email_normalized}
+    quoted, names = {email_normalized}, set()
     with transaction.atomic():
         for signature in Signature.objects.select_for_update().filter(
             email_normalized=email_normalized, erased_at__isnull=True
         ):
-            words |= {
-                signature.email,
-                f"{signature.first_name} {signature.last_name}",
-                signature.first_name,
-                signature.last_name,
-            }
+            quoted |= {signature.email, f"{signature.first_name} {signature.last_name}"}
+            names |= {signature.first_name, signature.last_name}
             placeholder = f"erased-{signature.pk}@invalid.example"
             signature.first_name = ERASED_NAME
             signature.last_name = ERASED_NAME
@@ -377,7 +398,11 @@ def signature_erase_for_email(*, email: str) -> list[int]:
             erased_ids.append(signature.pk)
         if erased_ids:
             history_scrub(
-                model=Signature, object_ids=erased_ids, words=words, object_repr=ERASED_NAME
+                model=Signature,
+                object_ids=erased_ids,
+                object_repr=ERASED_NAME,
+                quoted=quoted,
+                names=names,
             )
     return erased_ids
 

@@ -783,8 +783,11 @@ def pledge_erase_for_email(*, email: str) -> list:
             erased_at=now,
             updated_at=now,
         )
-        words = {email} | {name for _pk, name, _e in found} | {e for _pk, _n, e in found}
-        history_scrub(model=Pledge, object_ids=ids, words=words, object_repr=ERASED_PLEDGE)
+        quoted = {email} | {name for _pk, name, _e in found} | {e for _pk, _n, e in found}
+        names = {part for _pk, name, _e in found for part in name.split()}
+        history_scrub(
+            model=Pledge, object_ids=ids, object_repr=ERASED_PLEDGE, quoted=quoted, names=names
+        )
     return ids
 
 

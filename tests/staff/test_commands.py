@@ -163,3 +163,34 @@ def test_erase_supporter_erases_nothing_if_the_pledge_side_fails(supporter, monk
         erase("jane.doe@example.org")
     # One transaction: the signatures erased before the failure are restored.
     assert Signature.objects.filter(email_normalized="jane.doe@example.org").count() == 2
+
+
+# --- rerender_markdown -----------------------------------------------------------------------
+
+
+def test_rerender_markdown_refreshes_stale_stored_html_only(db):
+    from articles.models import Article
+    from demo.factories.articles import ArticleFactory
+    from demo.factories.campaigns import CampaignFactory
+
+    fresh = ArticleFactory(body="Already *right*.")
+    stale = ArticleFactory(body="Now **bold**.")
+    Article.objects.filter(pk=stale.pk).update(body_html="<p>Old rules.</p>")
+    campaign = CampaignFactory(description="Why **now**.")
+    type(campaign).objects.filter(pk=campaign.pk).update(description_html="")
+
+    dry = StringIO()
+    call_command("rerender_markdown", dry_run=True, stdout=dry)
+    stale.refresh_from_db()
+    assert "Would re-render 1 article(s) and 1 campaign(s)" in dry.getvalue()
+    assert stale.body_html == "<p>Old rules.</p>"
+
+    out = StringIO()
+    call_command("rerender_markdown", stdout=out)
+    stale.refresh_from_db()
+    campaign.refresh_from_db()
+    fresh.refresh_from_db()
+    assert "Re-rendered 1 article(s) and 1 campaign(s)" in out.getvalue()
+    assert stale.body_html == "<p>Now <strong>bold</strong>.</p>"
+    assert campaign.description_html == "<p>Why <strong>now</strong>.</p>"
+    assert fresh.body_html == "<p>Already <em>right</em>.</p>"
