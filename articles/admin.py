@@ -78,7 +78,10 @@ class ArticleAdmin(admin.ModelAdmin):
     search_fields = ["title", "standfirst", "body", "slug"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["hero_image", "authors", "tags", "related"]
+    autocomplete_fields = ["authors", "tags", "related"]
+    # The picture is chosen from the image list's popup, which shows thumbnails (a text-only
+    # autocomplete cannot); the chosen one is shown beside the field.
+    raw_id_fields = ["hero_image"]
     filter_horizontal = ["campaigns"]
     actions = ["publish", "unpublish"]
     fieldsets = [

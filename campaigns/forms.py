@@ -184,6 +184,10 @@ class CampaignAdminForm(MoneyFormMixin, forms.ModelForm):
     class Meta:
         model = Campaign
         fields = "__all__"
+        widgets = {
+            "title": forms.TextInput(attrs={"class": "staff-wide", "size": 80}),
+            "ask": forms.TextInput(attrs={"class": "staff-wide", "size": 80}),
+        }
 
     def clean(self):
         cleaned = super().clean()

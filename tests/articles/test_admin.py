@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from articles.models import Article, Image
-from demo.factories.articles import ArticleFactory, DraftArticleFactory, png_bytes
+from demo.factories.articles import ArticleFactory, DraftArticleFactory, ImageFactory, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +95,20 @@ def test_article_form_pages_load(staff_client):
 def test_article_form_uses_autocomplete_for_related_items(staff_client):
     html = staff_client.get(reverse("admin:articles_article_add")).content.decode()
 
-    for field in ["authors", "tags", "related", "campaigns", "hero_image"]:
+    for field in ["authors", "tags", "related", "campaigns"]:
         tag = re.search(rf'<select[^>]*name="{field}"[^>]*>', html)
         assert tag is not None and "admin-autocomplete" in tag[0], field
+
+
+def test_the_picture_is_chosen_from_the_image_list_which_shows_thumbnails(staff_client):
+    image = ImageFactory(title="Border fence", slug="border-fence")
+    form = staff_client.get(reverse("admin:articles_article_add")).content.decode()
+    popup = staff_client.get(
+        reverse("admin:articles_image_changelist"), {"_to_field": "id", "_popup": "1"}
+    ).content.decode()
+
+    assert re.search(
+        r'<input type="text" name="hero_image"[^>]*class="vForeignKeyRawIdAdminField"', form
+    )
+    assert 'id="lookup_id_hero_image"' in form
+    assert f'<img src="{image.file.url}" alt="" width="80" class="staff-thumbnail"' in popup
