@@ -1,7 +1,6 @@
 """Property-based test: any query string on the search page answers 200."""
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from hypothesis import given
@@ -27,13 +26,6 @@ def articles():
     return ArticleFactory.create_batch(2, body="Families separated at the border - again.")
 
 
-@pytest.mark.xfail(
-    connection.vendor == "postgresql",
-    strict=True,
-    raises=AssertionError,
-    reason="Known (issue 10's search hardening, the spike branch): ~40 dashes or a NUL answer "
-    "500 on PostgreSQL. Strict: remove this mark when that fix is merged.",
-)
 @FUZZ
 @given(query=QUERIES, page=st.one_of(st.none(), hostile_text))
 def test_any_search_query_answers_200(articles, query, page):
