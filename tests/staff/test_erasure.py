@@ -208,3 +208,18 @@ def test_an_editor_without_the_erase_permission_sees_no_erase_action(client, edi
     assert response.status_code == 403
     assert not Pledge.objects.filter(erased_at__isnull=False).exists()
     assert Campaign.objects.count() == 2
+
+
+def test_an_unrelated_history_entry_keeps_a_first_name_alone(db, admin_user):
+    campaign = make_campaign()
+    sign(campaign, email=EMAIL, first_name=FIRST, last_name=LAST)
+    log(admin_user, campaign, f"Added the rally on {FIRST} Street.")
+    log(admin_user, campaign, f"Called {EMAIL} back.")
+
+    supporter_erase(email=EMAIL)
+
+    messages = LogEntry.objects.filter(object_id=str(campaign.pk)).values_list(
+        "change_message", flat=True
+    )
+    assert f"Added the rally on {FIRST} Street." in messages  # only her own entries lose it
+    assert not any(EMAIL.lower() in m.lower() for m in messages)
