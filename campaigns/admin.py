@@ -357,7 +357,7 @@ class SignatureAdmin(admin.ModelAdmin):
             # Logged after erasure, so the admin history keeps no name (object_repr is str()).
             LogEntry.objects.log_actions(
                 user_id=request.user.pk,
-                queryset=Signature.objects.filter(pk__in=affected),
+                queryset=Signature.objects.filter(pk__in=affected).select_related("campaign"),
                 action_flag=CHANGE,
                 change_message="Erased the supporter's personal data.",
             )
