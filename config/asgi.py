@@ -12,3 +12,7 @@ application = get_asgi_application()
 
 # Servers run no system checks: refuse to serve with nothing to sign sessions and tokens with.
 refuse_to_serve_without_a_secret_key()
+
+from pledges.checks import refuse_unsafe_stripe_settings  # noqa: E402
+
+refuse_unsafe_stripe_settings()

@@ -37,6 +37,9 @@ env = environ.Env(
     STRIPE_LIVE_MODE=(bool, False),
     STRIPE_TIMEOUT=(float, 10.0),
     STRIPE_MAX_RETRIES=(int, 2),
+    STRIPE_PAYMENT_METHOD_CONFIGURATION=(str, ""),
+    STRIPE_STATEMENT_DESCRIPTOR_SUFFIX=(str, ""),
+    STRIPE_PAYMENT_DESCRIPTION=(str, ""),
     # Rate limits per client (hashed IP), in core.ratelimit's "count/window" form.
     CAMPAIGNS_SIGN_RATE=(str, "10/10m"),
     PLEDGES_START_RATE=(str, "10/10m"),
@@ -250,6 +253,10 @@ STRIPE_API_BASE = env("STRIPE_API_BASE")
 STRIPE_LIVE_MODE = env("STRIPE_LIVE_MODE")
 STRIPE_TIMEOUT = env("STRIPE_TIMEOUT")
 STRIPE_MAX_RETRIES = env("STRIPE_MAX_RETRIES")
+# Optional Checkout settings (pledges/checks.py refuses unusable values; docs/stripeapp.md).
+STRIPE_PAYMENT_METHOD_CONFIGURATION = env("STRIPE_PAYMENT_METHOD_CONFIGURATION")
+STRIPE_STATEMENT_DESCRIPTOR_SUFFIX = env("STRIPE_STATEMENT_DESCRIPTOR_SUFFIX")
+STRIPE_PAYMENT_DESCRIPTION = env("STRIPE_PAYMENT_DESCRIPTION")
 if STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_")) and not STRIPE_LIVE_MODE:
     raise ImproperlyConfigured(
         "STRIPE_SECRET_KEY is a live key; set STRIPE_LIVE_MODE=true to take real payments."

@@ -5,3 +5,6 @@ class PledgesConfig(AppConfig):
     """Pledges of money to campaigns, paid through Stripe Checkout and recorded exactly once."""
 
     name = "pledges"
+
+    def ready(self):
+        from pledges import checks  # noqa: F401 - registers the Stripe settings checks.

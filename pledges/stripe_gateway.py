@@ -29,9 +29,14 @@ class PaymentGatewayError(Exception):
         self.status = status
 
 
+LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")  # secret and restricted keys follow one rule
+TEST_KEY_PREFIXES = ("sk_test_", "rk_test_")
+
+
 def is_live_mode() -> bool:
-    """True only with a live secret key (settings refuse one unless STRIPE_LIVE_MODE is set)."""
-    return settings.STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
+    """True only with a live secret or restricted key (settings refuse one unless
+    STRIPE_LIVE_MODE is set)."""
+    return settings.STRIPE_SECRET_KEY.startswith(LIVE_KEY_PREFIXES)
 
 
 def _client() -> stripe.StripeClient:
@@ -86,6 +91,7 @@ def checkout_session_create(
     metadata: dict[str, str],
     success_url: str,
     cancel_url: str,
+    description: str = "",
 ) -> dict:
     """Create a one-off Checkout Session (`mode=payment`, `submit_type=donate`) and return it.
 
@@ -111,10 +117,20 @@ def checkout_session_create(
         "metadata": metadata,
         # Session metadata does not reach the PaymentIntent or Charge; refunds and disputes
         # are matched through this copy.
-        "payment_intent_data": {"metadata": metadata},
+        "payment_intent_data": {"metadata": dict(metadata)},
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
+    if settings.STRIPE_PAYMENT_METHOD_CONFIGURATION:
+        # Only the payment methods this configuration allows (fit for donations: no "buy now,
+        # pay later"); set up in Stripe's dashboard.
+        params["payment_method_configuration"] = settings.STRIPE_PAYMENT_METHOD_CONFIGURATION
+    if settings.STRIPE_STATEMENT_DESCRIPTOR_SUFFIX:
+        params["payment_intent_data"]["statement_descriptor_suffix"] = (
+            settings.STRIPE_STATEMENT_DESCRIPTOR_SUFFIX
+        )
+    if description:
+        params["payment_intent_data"]["description"] = description[:1000]
     try:
         session = _client().v1.checkout.sessions.create(
             params, options={"idempotency_key": idempotency_key}
@@ -166,3 +182,42 @@ def refund_create(
         return _client().v1.refunds.create(params, options=options).to_dict()
     except stripe.StripeError as error:
         raise _translate(error, "refund create") from error
+
+
+def events_list(
+    *,
+    created_gte: int | None = None,
+    types: list[str] | None = None,
+    starting_after: str | None = None,
+    limit: int = 100,
+) -> dict:
+    """One page of the account's events, newest first (`data`, `has_more`). Raises
+    PaymentGatewayError (`status` 429 when Stripe asks to slow down)."""
+    _require_key()
+    params: dict = {"limit": limit}
+    if created_gte is not None:
+        params["created"] = {"gte": created_gte}
+    if types:
+        params["types"] = types
+    if starting_after:
+        params["starting_after"] = starting_after
+    try:
+        return _client().v1.events.list(params).to_dict()
+    except stripe.StripeError as error:
+        raise _translate(error, "event list") from error
+
+
+def webhook_endpoints_list() -> list[dict]:
+    """Every webhook endpoint of the account (id, url, api_version, enabled_events, status).
+    Raises PaymentGatewayError."""
+    _require_key()
+    endpoints, params = [], {"limit": 100}
+    try:
+        while True:
+            page = _client().v1.webhook_endpoints.list(params).to_dict()
+            endpoints.extend(page.get("data") or [])
+            if not page.get("has_more") or not page.get("data"):
+                return endpoints
+            params["starting_after"] = page["data"][-1]["id"]
+    except stripe.StripeError as error:
+        raise _translate(error, "webhook endpoint list") from error

@@ -1,4 +1,4 @@
-"""An offline, Stripe-compatible test server: Checkout Sessions, refunds, signed webhooks.
+"""An offline, Stripe-compatible test server: Checkout, refunds, disputes, events, webhooks.
 
 A development and test tool only; no app imports it. ``python -m stripe_emulator --help``.
 """

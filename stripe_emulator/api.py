@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 from . import validation as check
+from .billing import render_portal_page
 from .encoding import decode_form
 from .errors import StripeError, invalid, unknown_params
 from .pages import render_checkout_page
@@ -49,8 +50,24 @@ _ROUTES = [
     ("GET", re.compile(r"/v1/events/(?P<id>[\w-]+)"), "get_event"),
     ("GET", re.compile(r"/v1/webhook_endpoints"), "list_webhook_endpoints"),
     ("GET", re.compile(r"/v1/webhook_endpoints/(?P<id>[\w-]+)"), "get_webhook_endpoint"),
+    # Monthly giving (billing.py): the emulator's api_<name> methods answer these.
+    ("POST", re.compile(r"/v1/customers"), "create_customer"),
+    ("GET", re.compile(r"/v1/customers"), "list_customers"),
+    ("GET", re.compile(r"/v1/customers/(?P<id>[\w-]+)"), "get_customer"),
+    ("POST", re.compile(r"/v1/customers/(?P<id>[\w-]+)"), "update_customer"),
+    ("DELETE", re.compile(r"/v1/customers/(?P<id>[\w-]+)"), "delete_customer"),
+    ("GET", re.compile(r"/v1/subscriptions"), "list_subscriptions"),
+    ("GET", re.compile(r"/v1/subscriptions/(?P<id>[\w-]+)"), "get_subscription"),
+    ("POST", re.compile(r"/v1/subscriptions/(?P<id>[\w-]+)"), "update_subscription"),
+    ("DELETE", re.compile(r"/v1/subscriptions/(?P<id>[\w-]+)"), "cancel_subscription"),
+    ("GET", re.compile(r"/v1/invoices"), "list_invoices"),
+    ("GET", re.compile(r"/v1/invoices/(?P<id>[\w-]+)"), "get_invoice"),
+    ("POST", re.compile(r"/v1/billing_portal/sessions"), "create_portal_session"),
 ]
 _PAGE = re.compile(r"/checkout/(?P<id>[\w-]+)(?:/(?P<action>pay|pay-delayed|decline|cancel))?")
+_PORTAL = re.compile(
+    r"/billing/(?P<id>[\w-]+)(?:/(?P<action>update-card|cancel)(?:/(?P<subscription>[\w-]+))?)?"
+)
 DECLINE_MESSAGE = "Your card was declined (test)"
 
 
@@ -82,6 +99,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._dispatch("POST")
 
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
     def log_message(self, format, *args) -> None:
         pass  # one line per request is logged by _send instead
 
@@ -99,6 +119,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._api(method, url.path, url.query)
             elif match := _PAGE.fullmatch(url.path):
                 self._page(method, match["id"], match["action"])
+            elif match := _PORTAL.fullmatch(url.path):
+                self._portal(method, match["id"], match["action"], match["subscription"])
             else:
                 self._send(404, b"Not found\n", "text/plain; charset=utf-8")
         except (BrokenPipeError, ConnectionResetError):
@@ -127,6 +149,7 @@ class Handler(BaseHTTPRequestHandler):
         emu.expire_due()  # time passed since the last request: sessions may be due
         for route_method, pattern, name in _ROUTES:
             if route_method == method and (match := pattern.fullmatch(path)):
+                # GET and DELETE are idempotent by definition: Stripe ignores keys on them.
                 key = self.headers.get("Idempotency-Key") if method == "POST" else None
                 status, body, extra = self._answer(
                     name, params, match.groupdict(), key, in_flight, failure
@@ -170,8 +193,7 @@ class Handler(BaseHTTPRequestHandler):
                 )
                 return error.status, _json(error.body()), {}
             fingerprint = (self.route, json.dumps(params, sort_keys=True))
-            with emu._lock:
-                emu.expire_due()  # prunes keys older than 24 hours
+            with emu._lock:  # keys older than 24 hours were pruned by expire_due in _api
                 stored = emu._idempotency.get(key)
                 if stored is not None:
                     return self._replay(key, stored, fingerprint)
@@ -238,7 +260,8 @@ class Handler(BaseHTTPRequestHandler):
         request = {"id": self.request_id, "idempotency_key": key}
         with emu._lock:
             try:
-                result = getattr(self, f"_op_{name}")(params, request, **path_args)
+                operation = getattr(self, f"_op_{name}", None) or getattr(emu, f"api_{name}")
+                result = operation(params, request, **path_args)
             except StripeError as error:
                 return error.status, _json(error.body()), dict(error.headers), error.stored
         return 200, _json(result), {}, True
@@ -406,6 +429,24 @@ class Handler(BaseHTTPRequestHandler):
                 session = copy.deepcopy(emu.sessions[session_id])
             return self._html(409, session, description)
         self._redirect(paid["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id))
+
+    def _portal(self, method: str, session_id: str, action, subscription_id) -> None:
+        """The Customer Portal test page (billing.py): GET shows it, its buttons POST."""
+        emu = self.emulator
+        view = emu.portal_view(session_id)
+        if view is None:
+            return self._send(404, b"No such portal session.\n", "text/plain; charset=utf-8")
+        if method == "GET" and action is None:
+            page = render_portal_page(*view)
+            return self._send(200, page.encode(), "text/html; charset=utf-8")
+        if method != "POST" or action is None or (action == "cancel") != bool(subscription_id):
+            return self._send(405, b"Method not allowed\n", "text/plain; charset=utf-8")
+        try:
+            emu.portal_action(session_id, action, subscription_id)
+        except StripeError as error:
+            page = render_portal_page(*emu.portal_view(session_id), message=error.message)
+            return self._send(409, page.encode(), "text/html; charset=utf-8")
+        self._redirect(f"/billing/{session_id}")
 
     def _html(self, status: int, session: dict, description: str, message: str = "") -> None:
         page = render_checkout_page(session, description, message)

@@ -18,6 +18,7 @@ from http.server import ThreadingHTTPServer
 
 from . import validation as check
 from .api import Handler
+from .billing import BillingAccount
 from .errors import StripeError, invalid, missing, unknown_params
 from .webhooks import WebhookDeliverer
 
@@ -41,7 +42,7 @@ TEST_CARD = {"brand": "visa", "last4": "4242", "funding": "credit", "country": "
 _SESSION_PARAMS = {
     "mode", "line_items", "success_url", "cancel_url", "customer_email", "client_reference_id",
     "metadata", "payment_intent_data", "submit_type", "expires_at", "locale",
-    "payment_method_configuration",
+    "payment_method_configuration", "subscription_data", "customer",
     # Accepted and ignored: they change nothing the emulator models.
     "expand", "payment_method_types", "billing_address_collection", "custom_text",
     "customer_creation", "allow_promotion_codes", "phone_number_collection", "consent_collection",
@@ -51,7 +52,7 @@ _INTENT_DATA_PARAMS = {
     "receipt_email", "setup_future_usage", "capture_method", "transfer_group",
 }  # fmt: skip
 _LINE_ITEM_PARAMS = {"price_data", "quantity", "adjustable_quantity", "tax_rates"}
-_PRICE_DATA_PARAMS = {"currency", "unit_amount", "product_data", "tax_behavior"}
+_PRICE_DATA_PARAMS = {"currency", "unit_amount", "product_data", "tax_behavior", "recurring"}
 _PRODUCT_DATA_PARAMS = {"name", "description", "images", "metadata", "tax_code", "unit_label"}
 _SUBMIT_TYPES = {"auto", "book", "donate", "pay", "subscribe"}
 _LOCALES = set(
@@ -85,7 +86,7 @@ def _snapshot(obj: dict) -> dict:
     return copy.deepcopy(obj)
 
 
-class StripeEmulator:
+class StripeEmulator(BillingAccount):
     """An in-memory Stripe test account served over HTTP.
 
     ``start()`` serves in a daemon thread (``port=0`` picks a free port); ``stop()`` ends it.
@@ -147,6 +148,7 @@ class StripeEmulator:
         self._delays: list[tuple[float, bool]] = []
         self._request_times: list[float] = []
         self._clock_offset = 0.0
+        self._init_billing()
         self._timers: list[threading.Timer] = []
         self._server: ThreadingHTTPServer | None = None
         self._stopping = threading.Event()
@@ -209,10 +211,12 @@ class StripeEmulator:
         return int(time.time() + self._clock_offset)
 
     def advance_clock(self, seconds: float) -> int:
-        """Move the clock forward, then do what falls due (sessions expire, keys are pruned)."""
+        """Move the clock forward, then do what falls due (sessions expire, keys are pruned,
+        subscriptions renew)."""
         with self._lock:
             self._clock_offset += seconds
         self.expire_due()
+        self.renew_due()
         return self.now()
 
     # Faults ------------------------------------------------------------------------------------
@@ -292,6 +296,7 @@ class StripeEmulator:
             ):
                 sequence.clear()
             self._clock_offset = 0.0
+            self._reset_billing()
 
     # Events ------------------------------------------------------------------------------------
     def build_event(
@@ -397,11 +402,23 @@ class StripeEmulator:
         mode = params.get("mode")
         if not mode:
             raise missing("mode")
-        if mode != "payment":
+        if mode not in ("payment", "subscription"):
             raise invalid(
-                f"The emulator supports only mode=payment, not {mode!r}.",
+                f"The emulator supports mode=payment and mode=subscription, not {mode!r}.",
                 code="parameter_invalid_enum", param="mode",
             )  # fmt: skip
+        if mode == "subscription":
+            subscription_data = self._subscription_session_params(params)
+        elif "subscription_data" in params:
+            raise invalid(
+                "`subscription_data` can only be used in `subscription` mode.",
+                param="subscription_data",
+            )  # fmt: skip
+        customer = params.get("customer")
+        if customer is not None and customer not in self.customers:
+            raise invalid(
+                f"No such customer: '{customer}'", code="resource_missing", param="customer"
+            )
         if not params.get("success_url"):
             raise missing("success_url")
         success_url = check.check_url(params["success_url"], "success_url")
@@ -425,7 +442,7 @@ class StripeEmulator:
                 f"No such payment method configuration: '{configuration}'",
                 code="resource_missing", param="payment_method_configuration",
             )  # fmt: skip
-        total, currency, names = self._line_items(params.get("line_items"))
+        total, currency, names, recurring = self._line_items(params.get("line_items"), mode)
         client_reference_id = params.get("client_reference_id")
         if client_reference_id is not None:
             check.string(client_reference_id, "client_reference_id", max_length=200)
@@ -446,24 +463,26 @@ class StripeEmulator:
                 "id": session_id, "object": "checkout.session", "amount_subtotal": total,
                 "amount_total": total, "cancel_url": cancel_url,
                 "client_reference_id": client_reference_id, "created": now,
-                "currency": currency, "customer": None, "customer_details": None,
+                "currency": currency, "customer": customer, "customer_details": None,
                 "customer_email": email, "expires_at": expires_at, "livemode": False,
                 "locale": locale, "metadata": check.metadata(params.get("metadata"), "metadata"),
-                "mode": "payment", "payment_intent": None,
+                "invoice": None, "mode": mode, "payment_intent": None,
                 "payment_method_configuration_details": (
                     {"id": configuration, "parent": None} if configuration else None
                 ),
                 "payment_method_types": ["card"], "payment_status": "unpaid", "status": "open",
-                "submit_type": submit_type, "success_url": success_url,
+                "submit_type": submit_type, "subscription": None, "success_url": success_url,
                 "url": f"{self.base_url}/checkout/{session_id}",
             }  # fmt: skip
             self.sessions[session_id] = session
             self._descriptions[session_id] = ", ".join(names)
             self._intent_data[session_id] = intent_data
+            if mode == "subscription":
+                self._subscription_data[session_id] = {**subscription_data, "item": recurring}
             return _snapshot(session)
 
-    @staticmethod
-    def _line_items(items) -> tuple[int, str, list[str]]:
+    def _line_items(self, items, mode: str) -> tuple[int, str, list[str], dict | None]:
+        """(total, currency, names, the recurring item in subscription mode)."""
         if not items:
             raise missing("line_items")
         if not isinstance(items, list):
@@ -495,9 +514,18 @@ class StripeEmulator:
             unit_amount = check.integer(price_data["unit_amount"], unit_param)
             if unit_amount > check.MAXIMUM_AMOUNT:
                 check.check_amount(unit_amount, currency, unit_param, what="The unit amount")
+            recurring = self._recurring(price_data, prefix, mode)
+            if recurring is not None:
+                if index > 0:
+                    raise invalid("The emulator takes one recurring line item.", param=prefix)
+                recurring.update(unit_amount=unit_amount, quantity=quantity)
             total += unit_amount * quantity
             currencies.add(currency)
-            names.append(product["name"] if quantity == 1 else f"{product['name']} × {quantity}")
+            name = product["name"] if quantity == 1 else f"{product['name']} × {quantity}"
+            if recurring is not None:  # the page says how often the supporter will pay
+                count, interval = recurring["interval_count"], recurring["interval"]
+                name += f", every {interval}" if count == 1 else f", every {count} {interval}s"
+            names.append(name)
         if len(currencies) > 1:
             raise invalid("All line items must share one currency.", param="line_items")
         currency = currencies.pop()
@@ -505,7 +533,7 @@ class StripeEmulator:
             total, currency, "line_items[0][price_data][unit_amount]",
             what="The Checkout Session's total amount due",
         )  # fmt: skip
-        return total, currency, names
+        return total, currency, names, recurring
 
     @staticmethod
     def _intent_data_params(data) -> dict:
@@ -798,40 +826,25 @@ class StripeEmulator:
                     400, f"This Checkout Session is {session['status']}; it cannot be paid.",
                     code="checkout_session_not_open",
                 )  # fmt: skip
-            now = self.now()
-            intent_id, charge_id = _new_id("pi_"), _new_id("ch_")
-            amount, currency = session["amount_total"], session["currency"]
+            if session["mode"] == "subscription":
+                if delayed:
+                    raise StripeError(400, "The emulator settles subscription payments at once.")
+                self._complete_subscription(session)  # sets customer, subscription, invoice
+                email = self.customers[session["customer"]]["email"]
+                session.update(
+                    status="complete", url=None, payment_status="paid",
+                    customer_details={"email": email, "name": None},
+                )  # fmt: skip
+                self._emit("checkout.session.completed", session)
+                return _snapshot(session)
             data = self._intent_data.get(session_id, {})
-            metadata = dict(data.get("metadata", {}))
-            description = data.get("description")
-            suffix = data.get("statement_descriptor_suffix")
-            payment_method = _new_id("pm_")
-            self.payment_intents[intent_id] = {
-                "id": intent_id, "object": "payment_intent", "amount": amount,
-                "amount_received": 0 if delayed else amount, "created": now,
-                "currency": currency, "description": description, "latest_charge": charge_id,
-                "livemode": False, "metadata": metadata, "payment_method": payment_method,
-                "payment_method_types": ["card"], "receipt_email": data.get("receipt_email"),
-                "statement_descriptor_suffix": suffix,
-                "status": "processing" if delayed else "succeeded",
-            }  # fmt: skip
-            self.charges[charge_id] = {
-                "id": charge_id, "object": "charge", "amount": amount,
-                "amount_captured": amount, "amount_refunded": 0,
-                "balance_transaction": None if delayed else _new_id("txn_"),
-                "billing_details": {"email": session["customer_email"], "name": None},
-                "calculated_statement_descriptor": (
-                    f"EMULATOR* {suffix}" if suffix else "EMULATOR"
-                ),
-                "captured": True, "created": now, "currency": currency,
-                "description": description, "disputed": False, "livemode": False,
-                "metadata": dict(metadata), "paid": not delayed, "payment_intent": intent_id,
-                "payment_method": payment_method,
-                "payment_method_details": {
-                    "card": {**TEST_CARD, "exp_month": 12, "exp_year": 2034}, "type": "card"
-                },
-                "refunded": False, "status": "pending" if delayed else "succeeded",
-            }  # fmt: skip
+            intent_id, _ = self._create_payment(
+                amount=session["amount_total"], currency=session["currency"],
+                metadata=data.get("metadata", {}), email=session["customer_email"],
+                description=data.get("description"),
+                suffix=data.get("statement_descriptor_suffix"),
+                receipt_email=data.get("receipt_email"), delayed=delayed,
+            )  # fmt: skip
             session.update(
                 status="complete", url=None, payment_intent=intent_id,
                 payment_status="unpaid" if delayed else "paid",
@@ -846,6 +859,41 @@ class StripeEmulator:
                 self._timers.append(timer)
                 timer.start()
             return _snapshot(session)
+
+    def _create_payment(
+        self, *, amount: int, currency: str, metadata: dict, email: str | None,
+        description: str | None = None, suffix: str | None = None,
+        receipt_email: str | None = None, delayed: bool = False,
+    ) -> tuple[str, str]:  # fmt: skip
+        """A PaymentIntent and its Charge with the test card; (intent id, charge id)."""
+        now = self.now()
+        intent_id, charge_id = _new_id("pi_"), _new_id("ch_")
+        payment_method = _new_id("pm_")
+        self.payment_intents[intent_id] = {
+            "id": intent_id, "object": "payment_intent", "amount": amount,
+            "amount_received": 0 if delayed else amount, "created": now,
+            "currency": currency, "description": description, "latest_charge": charge_id,
+            "livemode": False, "metadata": dict(metadata), "payment_method": payment_method,
+            "payment_method_types": ["card"], "receipt_email": receipt_email,
+            "statement_descriptor_suffix": suffix,
+            "status": "processing" if delayed else "succeeded",
+        }  # fmt: skip
+        self.charges[charge_id] = {
+            "id": charge_id, "object": "charge", "amount": amount,
+            "amount_captured": amount, "amount_refunded": 0,
+            "balance_transaction": None if delayed else _new_id("txn_"),
+            "billing_details": {"email": email, "name": None},
+            "calculated_statement_descriptor": f"EMULATOR* {suffix}" if suffix else "EMULATOR",
+            "captured": True, "created": now, "currency": currency,
+            "description": description, "disputed": False, "livemode": False,
+            "metadata": dict(metadata), "paid": not delayed, "payment_intent": intent_id,
+            "payment_method": payment_method,
+            "payment_method_details": {
+                "card": {**TEST_CARD, "exp_month": 12, "exp_year": 2034}, "type": "card"
+            },
+            "refunded": False, "status": "pending" if delayed else "succeeded",
+        }  # fmt: skip
+        return intent_id, charge_id
 
     def _auto_settle(self, session_id: str) -> None:
         try:

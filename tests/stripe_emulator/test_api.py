@@ -62,7 +62,7 @@ def test_retrieving_an_unknown_session_is_a_404_resource_missing(stripe_client):
         ({"line_items": None}, "line_items"),
         ({"line_items": [{"price_data": {"currency": "usd"}, "quantity": 1}]},
          "line_items[0][price_data][unit_amount]"),
-        ({"mode": "subscription"}, "mode"),
+        ({"mode": "setup"}, "mode"),
         ({"metadata_typo": {"pledge_id": "x"}}, "metadata_typo"),
     ],
 )  # fmt: skip

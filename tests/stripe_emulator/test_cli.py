@@ -60,3 +60,18 @@ def test_cli_serves_healthz_and_the_api_and_delivers_webhooks():
     assert "POST /v1/checkout/sessions -> 200" in output
     assert "checkout.session.completed" in output
     assert "private@example.org" not in output and "sk_test_emulator" not in output
+
+
+def test_cli_options_set_the_endpoints_events_version_and_delivery():
+    from stripe_emulator.__main__ import emulator_options
+
+    options = emulator_options(
+        ["--webhook-url", "http://127.0.0.1:8000/hook/", "--webhook-events",
+         "checkout.session.completed, charge.refunded", "--webhook-api-version",
+         "2025-03-31.basil", "--delivery", "duplicated", "--delivery-delay", "0.5"]
+    )  # fmt: skip
+
+    assert options["webhook_enabled_events"] == ["checkout.session.completed", "charge.refunded"]
+    assert options["webhook_api_version"] == "2025-03-31.basil"
+    assert (options["delivery"], options["delivery_delay"]) == ("duplicated", 0.5)
+    assert options["deliver_webhooks"] is True

@@ -120,7 +120,7 @@ def test_a_rate_limited_request_stores_nothing(stripe_emulator, stripe_client):
 
 
 def test_the_same_key_while_the_first_request_runs_is_a_409(stripe_emulator, stripe_client):
-    stripe_emulator.delay_next(1, seconds=1.0, in_flight=True)
+    stripe_emulator.delay_next(1, seconds=1.5, in_flight=True)
     options = {"idempotency_key": "double-click"}
     first = []
     slow = threading.Thread(
@@ -129,7 +129,9 @@ def test_the_same_key_while_the_first_request_runs_is_a_409(stripe_emulator, str
         )
     )
     slow.start()
-    time.sleep(0.3)
+    deadline = time.monotonic() + 5
+    while "double-click" not in stripe_emulator._idempotency and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the first request holds the key
 
     with pytest.raises(stripe.APIError) as caught:
         stripe_client.v1.checkout.sessions.create(params=session_params(), options=options)

@@ -169,3 +169,131 @@ def test_delivery_gives_up_after_six_attempts(failing_receiver, monkeypatch):
         emulator.stop()
 
     assert [outcome for _, outcome in emulator.deliveries] == [500] * 6
+
+
+def paid_and_refunded(emulator) -> list[str]:
+    """Pay a session and refund it: three events; their ids in emission order."""
+    session_id = make_client(emulator).v1.checkout.sessions.create(params=session_params()).id
+    intent_id = emulator.pay(session_id)["payment_intent"]
+    emulator.refund(intent_id, amount=500)
+    return [event["id"] for event in emulator.events]
+
+
+def test_only_the_event_types_the_endpoint_enables_are_delivered(receiver):
+    emulator = StripeEmulator(
+        webhook_url=receiver.url, webhook_enabled_events=["checkout.session.completed"]
+    ).start()
+    try:
+        paid_and_refunded(emulator)
+        assert emulator.wait_for_deliveries(timeout=10)
+    finally:
+        emulator.stop()
+
+    assert [event.type for event in receiver.events] == ["checkout.session.completed"]
+    assert [e["pending_webhooks"] for e in emulator.events] == [1, 0, 0]
+
+
+def test_a_disabled_endpoint_receives_nothing(receiver):
+    emulator = StripeEmulator(webhook_url=receiver.url, webhook_status="disabled").start()
+    try:
+        paid_and_refunded(emulator)
+        assert emulator.wait_for_deliveries(timeout=2)
+    finally:
+        emulator.stop()
+
+    assert receiver.answers == []
+
+
+def test_held_deliveries_can_arrive_newest_first(delivering_emulator, receiver):
+    with delivering_emulator.held_deliveries(delivery="reversed"):
+        emitted = paid_and_refunded(delivering_emulator)
+        assert receiver.answers == []
+
+    assert [event.id for event in receiver.events] == emitted[::-1]
+    assert delivering_emulator.delivery == "in_order"
+
+
+def test_shuffled_deliveries_arrive_in_another_order(receiver):
+    emulator = StripeEmulator(webhook_url=receiver.url, delivery="shuffled", delivery_seed=3)
+    emulator.start()
+    try:
+        emulator.pause_deliveries()
+        paid_and_refunded(emulator)
+        emitted = paid_and_refunded(emulator)  # all six events
+        emulator.resume_deliveries()
+        assert emulator.wait_for_deliveries(timeout=10)
+    finally:
+        emulator.stop()
+
+    received = [event.id for event in receiver.events]
+    assert sorted(received) == sorted(emitted)
+    assert received != emitted
+
+
+def test_duplicated_deliveries_post_each_event_twice_at_once(receiver):
+    emulator = StripeEmulator(webhook_url=receiver.url, delivery="duplicated").start()
+    try:
+        emitted = paid_and_refunded(emulator)
+        assert emulator.wait_for_deliveries(timeout=10)
+    finally:
+        emulator.stop()
+
+    received = [event.id for event in receiver.events]
+    assert sorted(received) == sorted(emitted * 2)
+    assert [event_id for event_id, _ in emulator.deliveries] == [
+        event_id for event_id in emitted for _ in range(2)
+    ]
+
+
+def test_delayed_deliveries_arrive_after_the_api_answer(receiver):
+    emulator = StripeEmulator(webhook_url=receiver.url, delivery_delay=1.5).start()
+    try:
+        client = make_client(emulator)
+        session_id = client.v1.checkout.sessions.create(params=session_params()).id
+        emulator.pay(session_id)
+        started = time.monotonic()
+        refund = client.v1.refunds.create(
+            params={"payment_intent": emulator.sessions[session_id]["payment_intent"]}
+        )
+        answered = time.monotonic() - started
+        assert "charge.refunded" not in [event.type for event in receiver.events]
+        assert emulator.wait_for_deliveries(timeout=10)
+    finally:
+        emulator.stop()
+
+    assert answered < 1.5
+    assert refund.status == "succeeded"
+    assert [event.type for event in receiver.events][-1] == "charge.refunded"
+
+
+def test_out_of_order_modes_retry_a_failed_event_after_later_ones(receiver):
+    receiver.fail_first = 1
+    emulator = StripeEmulator(webhook_url=receiver.url, delivery="reversed")
+    emulator.start()
+    try:
+        with emulator.held_deliveries():
+            emitted = paid_and_refunded(emulator)
+        assert emulator.wait_for_deliveries(timeout=10)
+    finally:
+        emulator.stop()
+
+    # Newest first; the first attempt (the newest event) fails and comes back last.
+    assert [event.id for event in receiver.events] == [emitted[1], emitted[0], emitted[2]]
+    assert emulator.deliveries[0] == (emitted[2], 500)
+
+
+def test_deliveries_carry_the_endpoints_api_version(receiver):
+    emulator = StripeEmulator(webhook_url=receiver.url, webhook_api_version="2025-03-31.basil")
+    emulator.start()
+    try:
+        paid_and_refunded(emulator)
+        assert emulator.wait_for_deliveries(timeout=10)
+    finally:
+        emulator.stop()
+
+    assert {event.api_version for event in receiver.events} == {"2025-03-31.basil"}
+
+
+def test_an_unknown_delivery_mode_is_refused():
+    with pytest.raises(ValueError, match="delivery must be one of"):
+        StripeEmulator(delivery="sometimes")
