@@ -10,7 +10,6 @@ from django_countries.fields import LazyTypedChoiceField
 from campaigns.models import Campaign, SuggestedAmount
 from core.fields import MoneyField, MoneyFormMixin
 from core.forms import SupporterForm
-from core.money import CURRENCY_CHOICES
 
 # The exact wording shown next to the form; stored with every signature (`consent_text`).
 CONSENT_TEXT = (
@@ -163,7 +162,6 @@ class SignatureForm(SupporterForm):
 class CampaignAdminForm(MoneyFormMixin, forms.ModelForm):
     """The campaign form staff use in the admin. Amounts are typed in the currency's units."""
 
-    currency = forms.ChoiceField(choices=CURRENCY_CHOICES, initial="USD")
     money_goal_minor = MoneyField(
         label="Money goal",
         charge=False,

@@ -258,7 +258,7 @@ class PledgeAdmin(admin.ModelAdmin):
                 (
                     (
                         refund.stripe_refund_id or f"#{refund.pk}",
-                        format_money(refund.amount_minor, refund.currency),
+                        format_money_full(refund.amount_minor, refund.currency),
                         refund.get_status_display(),
                         refund.get_reason_display(),
                         f", by {refund.requested_by}" if refund.requested_by else "",
@@ -279,7 +279,7 @@ class PledgeAdmin(admin.ModelAdmin):
                 (
                     (
                         dispute.stripe_dispute_id,
-                        format_money(dispute.amount_minor, dispute.currency),
+                        format_money_full(dispute.amount_minor, dispute.currency),
                         dispute.get_status_display(),
                         dispute.reason or "no reason given",
                         dispute.evidence_due_by or "—",
