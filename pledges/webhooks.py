@@ -16,6 +16,7 @@ What the view answers, and why:
 
 import json
 import logging
+import math
 import time
 from datetime import UTC, datetime
 
@@ -170,14 +171,18 @@ def record_unreadable(data, reason: str) -> None:
         "created": _created(data.get("created")),
         "error": reason[:255],
     }
-    with transaction.atomic():
-        row, created = StripeEvent.objects.select_for_update().get_or_create(
-            id=data["id"], defaults=fields
-        )
-        if not created and row.processed_at is None:
-            for name, value in fields.items():
-                setattr(row, name, value)
-            row.save()
+    try:
+        with transaction.atomic():
+            row, created = StripeEvent.objects.select_for_update().get_or_create(
+                id=data["id"], defaults=fields
+            )
+            if not created and row.processed_at is None:
+                for name, value in fields.items():
+                    setattr(row, name, value)
+                row.save()
+    except (DataError, ValueError) as error:
+        # Something in it the database cannot hold: the log line is all there is.
+        logger.warning("Stripe event %s could not be stored: %s.", data["id"], type(error).__name__)
 
 
 def process_event(event: dict, *, replay: bool = False) -> str:
@@ -297,6 +302,18 @@ def stripe_events_catch_up(
     return counts
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON Stripe sends")
+
+
+def _finite_float(text: str) -> float:
+    # NaN, Infinity and 1e400 are not JSON Stripe sends, and PostgreSQL's jsonb refuses them.
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range")
+    return value
+
+
 def _signature_timestamp(header: str) -> int | None:
     for item in header.split(","):
         key, _, value = item.strip().partition("=")
@@ -329,7 +346,7 @@ def stripe_webhook(request):
         logger.warning("Stripe webhook signed in the future refused.")
         return HttpResponseBadRequest("Bad signature.")
     try:
-        data = json.loads(request.body)
+        data = json.loads(request.body, parse_constant=_no_constant, parse_float=_finite_float)
     except ValueError:
         logger.warning("Stripe webhook with an unreadable payload refused.")
         return HttpResponseBadRequest("Unreadable payload.")

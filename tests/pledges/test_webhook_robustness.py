@@ -282,3 +282,14 @@ def _run(*args):
     out = StringIO()
     call_command(*args, stdout=out)
     return out.getvalue()
+
+
+@pytest.mark.parametrize("number", [b"Infinity", b"NaN", b"-Infinity", b"1e400"])
+def test_numbers_stripe_never_sends_are_refused_as_unreadable(post_event, pledge, number):
+    body = json.dumps(event("refund.created", refund_for(pledge, amount=1))).encode()
+    body = body.replace(b'"livemode": false', b'"livemode": ' + number)
+
+    response = post_event({}, body=body)
+
+    assert response.status_code == 400
+    assert not StripeEvent.objects.exists()
