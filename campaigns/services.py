@@ -426,36 +426,6 @@ ERASED_SIGNATURE_FIELDS = (
 # --- Money counters (called by the pledges app) ----------------------------------------------
 
 
-def campaign_record_payment(*, campaign_id: int, amount_minor: int) -> None:
-    """Add one paid pledge to the campaign's money collected and supporter count.
-
-    Call it inside the transaction that marks the pledge counted, so both commit or neither.
-    """
-    if amount_minor <= 0:
-        raise ValueError("A payment adds a positive amount.")
-    with transaction.atomic():
-        Campaign.objects.filter(pk=campaign_id).update(
-            amount_collected_minor=F("amount_collected_minor") + amount_minor,
-            supporter_count=F("supporter_count") + 1,
-            last_action_at=timezone.now(),
-        )
-
-
-def campaign_record_refund(*, campaign_id: int, amount_minor: int, supporter_lost: bool) -> None:
-    """Take a refunded amount off the campaign's money collected.
-
-    `supporter_lost` is True when the pledge is now fully refunded, so it no longer counts as a
-    supporter. Call it inside the transaction that records the refund on the pledge.
-    """
-    if amount_minor < 0:
-        raise ValueError("A refund takes off a positive amount.")
-    with transaction.atomic():
-        Campaign.objects.filter(pk=campaign_id).update(
-            amount_collected_minor=F("amount_collected_minor") - amount_minor,
-            supporter_count=F("supporter_count") - (1 if supporter_lost else 0),
-        )
-
-
 def campaign_adjust_pledge_totals(*, campaign_id: int, amount_minor: int, supporters: int) -> None:
     """Move the money counters by signed amounts: a refund or dispute taking money off (negative),
     a failed refund or a won dispute giving it back (positive).
