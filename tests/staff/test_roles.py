@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from articles.models import Article, Author, Tag
 from campaigns.models import Campaign
-from core.models import Topic
+from core.models import EmailDelivery, Topic
 from pledges.models import Pledge, StripeEvent
 from tests.staff.conftest import make_campaign, pledge, sign
 
@@ -54,10 +54,11 @@ APP_LISTS = {
     },
     "campaigner": {
         "campaigns": {"Campaign", "Signature"},
-        "core": {"Topic"},
+        "core": {"EmailDelivery", "Topic"},
     },
     "finance": {
         "campaigns": {"Campaign"},
+        "core": {"EmailDelivery"},
         "pledges": {"Dispute", "Pledge", "Refund", "StripeEvent"},
     },
 }
@@ -448,3 +449,31 @@ def test_a_published_article_has_a_view_on_site_link(client, editor):
     client.force_login(editor)
     page = client.get(f"/admin/articles/article/{article.pk}/change/")
     assert "View on site" in page.text
+
+
+@pytest.mark.parametrize("role", ["campaigner", "finance"])
+def test_campaigners_and_finance_retry_a_failed_supporter_email(client, make_staff, role):
+    delivery = EmailDelivery.objects.create(
+        kind="signature_confirmation",
+        object_id="1",
+        build="campaigns.services.signature_confirmation_message",
+        status=EmailDelivery.Status.FAILED,
+    )
+    client.force_login(make_staff(role))
+
+    response = client.post(
+        reverse("admin:core_emaildelivery_changelist"),
+        {"action": "retry", "_selected_action": [delivery.pk]},
+    )
+
+    assert response.status_code == 302
+    # The same email is queued afresh, with every try again.
+    assert EmailDelivery.objects.filter(
+        kind="signature_confirmation", object_id="1", status=EmailDelivery.Status.QUEUED
+    ).exists()
+
+
+def test_an_editor_sees_no_email_deliveries(client, editor):
+    client.force_login(editor)
+    response = client.get(reverse("admin:core_emaildelivery_changelist"))
+    assert response.status_code == 403

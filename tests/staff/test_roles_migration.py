@@ -53,6 +53,8 @@ def test_finance_handles_pledges_and_only_views_campaigns(db):
         "pledges.view_refund",
         "pledges.view_dispute",
         "campaigns.view_campaign",
+        "core.view_emaildelivery",
+        "core.change_emaildelivery",
     }
 
 
