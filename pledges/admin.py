@@ -61,6 +61,8 @@ CSV_HEADER = [
     "stripe_checkout_session_id",
     "stripe_payment_intent_id",
     "needs_review",
+    "frequency",
+    "monthly_gift_id",
 ]
 
 
@@ -87,6 +89,9 @@ def pledge_csv_rows(queryset):
                 pledge.stripe_checkout_session_id or "",
                 pledge.stripe_payment_intent_id,
                 pledge.needs_review,
+                # "monthly" for a monthly gift and each of its renewals, which name the gift.
+                pledge.frequency,
+                pledge.renewal_of_id or (pledge.pk if pledge.is_monthly_gift else ""),
             ]
         )
 
@@ -124,12 +129,20 @@ class PledgeAdmin(admin.ModelAdmin):
         "campaign",
         "amount",
         "status",
+        "frequency",
         "needs_review",
         "created_at",
         "paid_at",
         "payment_link",
     ]
-    list_filter = ["status", "needs_review", PendingOverAnHourFilter, "campaign", "currency"]
+    list_filter = [
+        "status",
+        "frequency",
+        "needs_review",
+        PendingOverAnHourFilter,
+        "campaign",
+        "currency",
+    ]
     list_select_related = ["campaign"]
     search_fields = [
         "=id",
@@ -166,6 +179,15 @@ class PledgeAdmin(admin.ModelAdmin):
         "counted_at",
         "receipt_sent_at",
         "erased_at",
+        "frequency",
+        "renewal_of",
+        "subscription_status",
+        "cancel_at_period_end",
+        "subscription_canceled_at",
+        "subscription_ended_at",
+        "stripe_subscription_id",
+        "stripe_customer_id",
+        "stripe_invoice_id",
     ]
     fieldsets = [
         (
@@ -180,6 +202,22 @@ class PledgeAdmin(admin.ModelAdmin):
                     "checkout_session_link",
                     "payment_link",
                     "checkout_error",
+                ]
+            },
+        ),
+        (
+            "Monthly giving",
+            {
+                "fields": [
+                    "frequency",
+                    "renewal_of",
+                    "subscription_status",
+                    "cancel_at_period_end",
+                    "subscription_canceled_at",
+                    "subscription_ended_at",
+                    "stripe_subscription_id",
+                    "stripe_customer_id",
+                    "stripe_invoice_id",
                 ]
             },
         ),
@@ -283,6 +321,42 @@ class PledgeAdmin(admin.ModelAdmin):
                 "A refund lowers the total once Stripe says it succeeded.",
                 messages.SUCCESS,
             )
+
+    def get_urls(self):
+        from django.urls import path
+
+        monthly = path(
+            "monthly/",
+            self.admin_site.admin_view(self.monthly_view),
+            name="pledges_pledge_monthly",
+        )
+        return [monthly, *super().get_urls()]
+
+    def monthly_view(self, request):
+        """Finance: live monthly gifts, failed renewals and cancellations over the last 12
+        months, per campaign, in currency units (three queries)."""
+        from django.core.exceptions import PermissionDenied
+        from django.template.response import TemplateResponse
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        since = timezone.now() - timedelta(days=365)
+        rows = [
+            row
+            | {
+                "active_amount": format_money(row["active_minor"], row["currency"]),
+                "failed_amount": format_money(row["failed_minor"], row["currency"]),
+                "canceled_amount": format_money(row["canceled_minor"], row["currency"]),
+            }
+            for row in selectors.monthly_finance(since=since)
+        ]
+        context = self.admin_site.each_context(request) | {
+            "title": "Monthly giving",
+            "opts": self.model._meta,
+            "rows": rows,
+            "since": since,
+        }
+        return TemplateResponse(request, "pledges/admin/monthly.html", context)
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context=extra_context)

@@ -70,6 +70,14 @@ class PledgeForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
+    # Only on campaigns that offer monthly gifts (removed in __init__ elsewhere).
+    frequency = forms.ChoiceField(
+        label="How often",
+        widget=forms.RadioSelect,
+        required=False,
+        choices=[("once", "Once"), ("monthly", "Monthly")],
+        initial="once",
+    )
     name = forms.CharField(label="Your name", max_length=200)
     email = forms.EmailField(
         label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
@@ -100,11 +108,16 @@ class PledgeForm(forms.Form):
         self.fields["amount_choice"].choices = [
             (str(amount), format_money(amount, self.currency)) for amount in self.suggested
         ] + [(OTHER, "Other amount")]
+        if not campaign.monthly_enabled:
+            del self.fields["frequency"]
         self.fields["other_amount"].label = f"Other amount, in {self.currency}"
         self.fields["other_amount"].help_text = (
             f"In {self.currency}, from {format_money(self.minimum, self.currency)} "
             f"to {format_money(self.maximum, self.currency)}."
         )
+
+    def clean_frequency(self):
+        return self.cleaned_data.get("frequency") or "once"
 
     def clean_website(self):
         if self.cleaned_data["website"]:
