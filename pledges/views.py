@@ -130,7 +130,8 @@ def _manage_page(request, *, gift=None, token="", problem="", status=200):
     context = {"gift": gift, "token": token, "problem": problem, "test_mode": not is_live_mode()}
     response = render(request, "pledges/manage.html", context, status=status)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"  # The token is in the URL.
+    # The token is in the URL: never send it to another site (Stripe's portal included).
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
