@@ -627,7 +627,7 @@ def pledge_sync(*, pledge: Pledge, session_id: str | None = None) -> Pledge:
         return pledge
     if session.get("payment_status") == "paid" and session.get("mode") == "subscription":
         gift_link_subscription(session=session)
-        invoice_id = _object_id(session.get("invoice"))
+        invoice_id = _text_id(session.get("invoice"))
         if invoice_id:
             invoice = stripe_gateway.invoice_retrieve(invoice_id)
             pledge_apply_invoice(invoice=invoice, paid=invoice.get("status") == "paid")
@@ -980,17 +980,23 @@ def gift_link_subscription(*, session: dict) -> Pledge | None:
         if not _session_matches(pledge, session):
             _flag(pledge, f"Paid session {session.get('id')} is not this gift's session.")
             return pledge
-        subscription_id = _object_id(session.get("subscription"))
+        subscription_id = _text_id(session.get("subscription"))
         if pledge.stripe_subscription_id and subscription_id != pledge.stripe_subscription_id:
             _flag(pledge, f"Session {session.get('id')} names another subscription.")
             return pledge
         pledge.stripe_checkout_session_id = session["id"]
         pledge.stripe_subscription_id = subscription_id or pledge.stripe_subscription_id
-        pledge.stripe_customer_id = _object_id(session.get("customer")) or pledge.stripe_customer_id
+        pledge.stripe_customer_id = _text_id(session.get("customer")) or pledge.stripe_customer_id
         pledge.subscription_status = pledge.subscription_status or "active"
         pledge.checkout_error = ""
         pledge.save()
     return pledge
+
+
+def _text_id(value) -> str:
+    """An id from a field holding an id or an expanded object; "" for anything else."""
+    found = _object_id(value)
+    return found[:255] if isinstance(found, str) else ""
 
 
 def _invoice_subscription(invoice: dict) -> tuple[dict, str]:
@@ -1002,16 +1008,16 @@ def _invoice_subscription(invoice: dict) -> tuple[dict, str]:
         details = invoice.get("subscription_details")
         details = dict(details) if isinstance(details, dict) else {}
         details.setdefault("subscription", invoice.get("subscription"))
-    return details.get("metadata") or {}, _object_id(details.get("subscription"))
+    return details.get("metadata") or {}, _text_id(details.get("subscription"))
 
 
 def _invoice_payment_intent(invoice: dict) -> str:
     payments = invoice.get("payments")
     for item in payments.get("data") or [] if isinstance(payments, dict) else []:
         payment = item.get("payment") if isinstance(item, dict) else None
-        if isinstance(payment, dict) and payment.get("payment_intent"):
-            return _object_id(payment["payment_intent"])
-    return _object_id(invoice.get("payment_intent"))
+        if isinstance(payment, dict) and _text_id(payment.get("payment_intent")):
+            return _text_id(payment["payment_intent"])
+    return _text_id(invoice.get("payment_intent"))
 
 
 def pledge_apply_invoice(*, invoice: dict, paid: bool) -> Pledge | None:
@@ -1125,9 +1131,7 @@ def pledge_apply_subscription(*, subscription: dict, deleted: bool = False) -> P
             return gift
         now = timezone.now()
         gift.stripe_subscription_id = subscription_id
-        gift.stripe_customer_id = (
-            _object_id(subscription.get("customer")) or gift.stripe_customer_id
-        )
+        gift.stripe_customer_id = _text_id(subscription.get("customer")) or gift.stripe_customer_id
         gift.subscription_status = status
         gift.cancel_at_period_end = subscription.get("cancel_at_period_end") is True
         if gift.cancel_at_period_end or status == "canceled":
