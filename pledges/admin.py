@@ -5,7 +5,8 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from campaigns.models import Campaign
 from core.exports import csv_cell, csv_response, log_export
@@ -96,33 +97,8 @@ def pledge_csv_rows(queryset):
         )
 
 
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class RefundInline(_ReadOnlyInline):
-    model = Refund
-    fields = ["stripe_refund_id", "amount_minor", "status", "reason", "requested_by", "created_at"]
-    readonly_fields = fields
-
-
-class DisputeInline(_ReadOnlyInline):
-    model = Dispute
-    fields = ["stripe_dispute_id", "amount_minor", "status", "reason", "evidence_due_by"]
-    readonly_fields = fields
-
-
 @admin.register(Pledge)
 class PledgeAdmin(admin.ModelAdmin):
-    inlines = [RefundInline, DisputeInline]
     change_list_template = "pledges/admin/change_list.html"
     list_display = [
         "short_id",
@@ -161,6 +137,8 @@ class PledgeAdmin(admin.ModelAdmin):
         "currency",
         "status",
         "amount_refunded",
+        "refund_rows",
+        "dispute_rows",
         "checkout_session_link",
         "payment_link",
         "checkout_error",
@@ -199,6 +177,8 @@ class PledgeAdmin(admin.ModelAdmin):
                     "amount",
                     "status",
                     "amount_refunded",
+                    "refund_rows",
+                    "dispute_rows",
                     "checkout_session_link",
                     "payment_link",
                     "checkout_error",
@@ -274,6 +254,50 @@ class PledgeAdmin(admin.ModelAdmin):
     @admin.display(description="refunded")
     def amount_refunded(self, pledge):
         return format_money(pledge.amount_refunded_minor, pledge.currency)
+
+    @admin.display(description="refunds")
+    def refund_rows(self, pledge):
+        # Shown as text, not inlines: nothing here is edited, and the change form's POST
+        # stays the pledge's own fields.
+        rows = pledge.refunds.select_related("requested_by").order_by("created_at")
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                "{} {} — {} ({}{})",
+                (
+                    (
+                        refund.stripe_refund_id or f"#{refund.pk}",
+                        format_money(refund.amount_minor, refund.currency),
+                        refund.get_status_display(),
+                        refund.get_reason_display(),
+                        f", by {refund.requested_by}" if refund.requested_by else "",
+                    )
+                    for refund in rows
+                ),
+            )
+            or "—"
+        )
+
+    @admin.display(description="disputes")
+    def dispute_rows(self, pledge):
+        rows = pledge.disputes.order_by("created_at")
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                "{} {} — {} ({}), evidence due {}",
+                (
+                    (
+                        dispute.stripe_dispute_id,
+                        format_money(dispute.amount_minor, dispute.currency),
+                        dispute.get_status_display(),
+                        dispute.reason or "no reason given",
+                        dispute.evidence_due_by or "—",
+                    )
+                    for dispute in rows
+                ),
+            )
+            or "—"
+        )
 
     @admin.display(description="Stripe payment")
     def payment_link(self, pledge):

@@ -113,6 +113,10 @@ def _checkout_idempotency_key(pledge: Pledge) -> str:
     return f"pledge-{pledge.id}-checkout-{pledge.checkout_attempt}"
 
 
+# Answers Stripe does not store under the key: 409 (the same key is still in flight) and 429
+# (rate limited before the request ran). A retry with the same key is right after these.
+UNSTORED_STATUSES = (409, 429)
+
 # Stripe refusals the supporter can put right in the form: (field, message).
 _FIXABLE_CHECKOUT_ERRORS = {
     "amount_too_small": "other_amount",
@@ -206,11 +210,14 @@ def pledge_start_checkout(*, pledge: Pledge) -> str:
                 checkout_error=message, updated_at=timezone.now()
             )
             pledge.checkout_error = message
-            if error.status is None:
-                raise  # No answer: Stripe may hold the request, so the key stays.
+            if error.status is None or error.status in UNSTORED_STATUSES:
+                raise  # Stripe may hold the request, or stored nothing: the key stays.
             _next_checkout_attempt(pledge)
             if error.code != "idempotency_error":
-                raise _refusal(pledge, error) or error from error
+                refusal = _refusal(pledge, error)
+                if refusal is not None:
+                    raise refusal from error
+                raise
     else:
         raise PaymentGatewayError("The payment service answered with an error.")
     pledge.stripe_checkout_session_id = session["id"]

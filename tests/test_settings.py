@@ -66,12 +66,28 @@ def test_a_live_stripe_key_without_live_mode_is_refused():
     assert "sk_live_xxxx" not in result.stderr
 
 
+LIVE = {
+    "STRIPE_SECRET_KEY": "sk_live_" + "x" * 24,
+    "STRIPE_LIVE_MODE": "true",
+    "STRIPE_WEBHOOK_SECRET": "whsec_live",
+    "STRIPE_API_BASE": "",
+    "SITE_URL": "https://campaigns.example.org",
+}
+
+
 def test_a_live_stripe_key_with_live_mode_is_accepted():
-    env = {**PRODUCTION, "STRIPE_SECRET_KEY": "sk_live_" + "x" * 24, "STRIPE_LIVE_MODE": "true"}
+    result = manage("check", env={**PRODUCTION, **LIVE})
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_live_mode_without_a_webhook_secret_or_https_fails_the_check():
+    env = {**PRODUCTION, **LIVE, "STRIPE_WEBHOOK_SECRET": "", "SITE_URL": "http://example.org"}
 
     result = manage("check", env=env)
 
-    assert result.returncode == 0, result.stderr
+    assert result.returncode != 0
+    assert "pledges.E004" in result.stderr and "pledges.E005" in result.stderr
 
 
 def test_debug_off_without_a_secret_key_still_runs_commands_that_sign_nothing():

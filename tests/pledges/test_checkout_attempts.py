@@ -187,3 +187,13 @@ def test_the_admin_offers_the_tables_currencies(admin_client):
     html = admin_client.get(reverse("admin:campaigns_campaign_add")).content.decode()
 
     assert '<option value="JPY">JPY — Japanese yen</option>' in html
+
+
+def test_a_rate_limited_try_keeps_its_attempt(client, campaign, stripe_settings):
+    stripe_settings.fail_next(1, status=429)
+
+    assert client.post(start_url(campaign), form_data()).status_code == 503
+
+    # Stripe stored nothing for a 429: the same key is still this attempt's.
+    assert Pledge.objects.get().checkout_attempt == 0
+    assert client.post(start_url(campaign), form_data()).status_code == 303

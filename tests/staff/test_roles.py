@@ -28,6 +28,8 @@ CHANGELISTS = {
     "campaigns/signature": {"campaigner"},
     "pledges/pledge": {"finance"},
     "pledges/stripeevent": {"finance"},
+    "pledges/refund": {"finance"},
+    "pledges/dispute": {"finance"},
     "auth/user": set(),
     "auth/group": set(),
     "axes/accessattempt": set(),
@@ -56,7 +58,7 @@ APP_LISTS = {
     },
     "finance": {
         "campaigns": {"Campaign"},
-        "pledges": {"Pledge", "StripeEvent"},
+        "pledges": {"Dispute", "Pledge", "Refund", "StripeEvent"},
     },
 }
 

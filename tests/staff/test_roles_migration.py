@@ -50,6 +50,8 @@ def test_finance_handles_pledges_and_only_views_campaigns(db):
         "pledges.export_pledge",
         "pledges.refund_pledge",
         "pledges.view_stripeevent",
+        "pledges.view_refund",
+        "pledges.view_dispute",
         "campaigns.view_campaign",
     }
 
