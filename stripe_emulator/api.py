@@ -42,9 +42,11 @@ _ROUTES = [
     ("GET", re.compile(r"/v1/checkout/sessions/(?P<id>[\w-]+)"), "get_session"),
     ("POST", re.compile(r"/v1/checkout/sessions/(?P<id>[\w-]+)/expire"), "expire_session"),
     ("POST", re.compile(r"/v1/refunds"), "create_refund"),
+    ("GET", re.compile(r"/v1/refunds"), "list_refunds"),
     ("GET", re.compile(r"/v1/refunds/(?P<id>[\w-]+)"), "get_refund"),
     ("GET", re.compile(r"/v1/payment_intents/(?P<id>[\w-]+)"), "get_payment_intent"),
     ("GET", re.compile(r"/v1/charges/(?P<id>[\w-]+)"), "get_charge"),
+    ("GET", re.compile(r"/v1/disputes"), "list_disputes"),
     ("GET", re.compile(r"/v1/disputes/(?P<id>[\w-]+)"), "get_dispute"),
     ("GET", re.compile(r"/v1/events"), "list_events"),
     ("GET", re.compile(r"/v1/events/(?P<id>[\w-]+)"), "get_event"),
@@ -316,6 +318,24 @@ class Handler(BaseHTTPRequestHandler):
 
     def _op_get_dispute(self, params, request, id):
         return self.emulator.retrieve(self.emulator.disputes, id, "dispute")
+
+    def _op_list_refunds(self, params, request):
+        return self._list_by_payment(self.emulator.refunds, params, "/v1/refunds")
+
+    def _op_list_disputes(self, params, request):
+        return self._list_by_payment(self.emulator.disputes, params, "/v1/disputes")
+
+    def _list_by_payment(self, store: dict, params: dict, url: str) -> dict:
+        """Refunds or disputes, newest first, optionally of one ``payment_intent``/``charge``."""
+        unknown_params(params, _LIST_PARAMS | {"payment_intent", "charge", "created"})
+        everything = list(store.values())  # dicts keep creation order
+        found = [
+            item for item in everything
+            if params.get("payment_intent") in (None, item["payment_intent"])
+            and params.get("charge") in (None, item["charge"])
+        ]  # fmt: skip
+        found = self._created_filter(found, params.get("created"))
+        return self._page_of(found, params, url, everything)
 
     def _op_get_event(self, params, request, id):
         events = {event["id"]: event for event in self.emulator.events}

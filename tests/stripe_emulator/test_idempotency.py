@@ -183,3 +183,16 @@ def test_a_key_longer_than_255_characters_is_refused(stripe_client):
         )
 
     assert caught.value.http_status == 400
+
+
+def test_a_timed_out_request_retried_with_its_key_gets_the_first_answer(stripe_emulator):
+    """The one case to reuse a key: the SDK times out, retries (409 while the first still
+    runs), and finally gets the session the first request made."""
+    stripe_emulator.delay_next(1, seconds=0.8, in_flight=True)
+    impatient = make_client(stripe_emulator, timeout=0.3, retries=4)
+
+    session = impatient.v1.checkout.sessions.create(
+        params=session_params(), options={"idempotency_key": "pledge-3-attempt-1"}
+    )
+
+    assert list(stripe_emulator.sessions) == [session.id]

@@ -1,9 +1,13 @@
 """Refunds with Stripe's lifecycle: pending, succeeded, failed, canceled, and their events."""
 
+import threading
+
 import pytest
 import stripe
 
 from stripe_emulator import StripeError
+
+from .conftest import make_client
 
 
 @pytest.fixture
@@ -135,3 +139,48 @@ def test_the_charge_names_the_test_card_and_the_intent_its_latest_charge(
     assert (charge.payment_method_details.type, card.brand, card.last4) == ("card", "visa", "4242")
     assert charge.payment_intent == paid and charge.status == "succeeded"
     assert charge.balance_transaction.startswith("txn_")
+
+
+def test_refunds_and_disputes_are_listed_newest_first_per_payment(
+    stripe_emulator, stripe_client, paid, open_session
+):
+    first = stripe_emulator.refund(paid, amount=100)
+    second = stripe_emulator.refund(paid, amount=200)
+    other_session = stripe_client.v1.checkout.sessions.create(
+        params={"mode": "payment", "success_url": "http://testserver/ok",
+                "line_items": [{"price_data": {"currency": "usd", "unit_amount": 900,
+                                               "product_data": {"name": "Pledge"}},
+                                "quantity": 1}]}
+    )  # fmt: skip
+    other = stripe_emulator.pay(other_session.id)["payment_intent"]
+    stripe_emulator.refund(other, amount=300)
+    dispute = stripe_emulator.dispute(other)
+
+    refunds = stripe_client.v1.refunds.list(params={"payment_intent": paid})
+    disputes = stripe_client.v1.disputes.list(params={"payment_intent": other})
+
+    assert [r.id for r in refunds.data] == [second["id"], first["id"]]
+    assert [d.id for d in disputes.data] == [dispute["id"]]
+    assert len(stripe_client.v1.refunds.list().data) == 3
+
+
+def test_concurrent_refunds_never_refund_more_than_the_charge(stripe_emulator, paid):
+    client = make_client(stripe_emulator)
+    outcomes = []
+
+    def refund():
+        try:
+            client.v1.refunds.create(params={"payment_intent": paid, "amount": 500})
+            outcomes.append("refunded")
+        except stripe.InvalidRequestError as error:
+            outcomes.append(error.code)
+
+    threads = [threading.Thread(target=refund) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["amount_too_large"] * 3 + ["refunded"] * 5
+    assert charge_of(stripe_emulator, paid)["amount_refunded"] == 2500
+    assert sum(r["amount"] for r in stripe_emulator.refunds.values()) == 2500
