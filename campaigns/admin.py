@@ -103,6 +103,7 @@ class CampaignAdmin(admin.ModelAdmin):
                     "pledges_enabled",
                     "currency",
                     "money_goal_minor",
+                    "monthly_enabled",
                     "pledge_minimum_minor",
                     "pledge_maximum_minor",
                 ),

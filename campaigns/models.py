@@ -101,6 +101,11 @@ class Campaign(models.Model):
     pledges_enabled = models.BooleanField(default=True)
     currency = models.CharField(max_length=3, default="USD", choices=CURRENCY_CHOICES)
     money_goal_minor = models.PositiveBigIntegerField(default=0)
+    monthly_enabled = models.BooleanField(
+        "offer monthly gifts",
+        default=False,
+        help_text="The pledge form offers Once or Monthly (a Stripe subscription).",
+    )
     pledge_minimum_minor = models.PositiveBigIntegerField(
         null=True,
         blank=True,

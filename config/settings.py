@@ -43,6 +43,8 @@ env = environ.Env(
     STRIPE_PAYMENT_METHOD_CONFIGURATION=(str, ""),
     STRIPE_STATEMENT_DESCRIPTOR_SUFFIX=(str, ""),
     STRIPE_PAYMENT_DESCRIPTION=(str, ""),
+    # Monthly giving: how long a receipt's "manage your gift" link works (default 45 days).
+    MONTHLY_MANAGE_LINK_MAX_AGE=(int, 45 * 24 * 3600),
     # Rate limits per client (hashed IP), in core.ratelimit's "count/window" form.
     CAMPAIGNS_SIGN_RATE=(str, "10/10m"),
     PLEDGES_START_RATE=(str, "10/10m"),
@@ -302,6 +304,7 @@ STRIPE_MAX_RETRIES = env("STRIPE_MAX_RETRIES")
 STRIPE_PAYMENT_METHOD_CONFIGURATION = env("STRIPE_PAYMENT_METHOD_CONFIGURATION")
 STRIPE_STATEMENT_DESCRIPTOR_SUFFIX = env("STRIPE_STATEMENT_DESCRIPTOR_SUFFIX")
 STRIPE_PAYMENT_DESCRIPTION = env("STRIPE_PAYMENT_DESCRIPTION")
+MONTHLY_MANAGE_LINK_MAX_AGE = env("MONTHLY_MANAGE_LINK_MAX_AGE")
 if STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_")) and not STRIPE_LIVE_MODE:
     raise ImproperlyConfigured(
         "STRIPE_SECRET_KEY is a live key; set STRIPE_LIVE_MODE=true to take real payments."

@@ -79,6 +79,8 @@ CSV_HEADER = [
     "stripe_checkout_session_id",
     "stripe_payment_intent_id",
     "needs_review",
+    "frequency",
+    "monthly_gift_id",
 ]
 
 
@@ -105,6 +107,9 @@ def pledge_csv_rows(queryset):
             pledge.stripe_checkout_session_id or "",
             pledge.stripe_payment_intent_id,
             pledge.needs_review,
+            # "monthly" for a monthly gift and each of its renewals, which name the gift.
+            pledge.frequency,
+            pledge.renewal_of_id or (pledge.pk if pledge.is_monthly_gift else ""),
         ]
 
 
@@ -116,7 +121,14 @@ class PledgeAdmin(admin.ModelAdmin):
     # pledge's page (and the date hierarchy), "needs review" is in the status and a filter.
     list_display = ["amount", "campaign_label", "supporter", "status_and_review", "paid_at"]
     list_display_links = ["amount"]
-    list_filter = ["status", "needs_review", PendingOverAnHourFilter, "campaign", "currency"]
+    list_filter = [
+        "status",
+        "frequency",
+        "needs_review",
+        PendingOverAnHourFilter,
+        "campaign",
+        "currency",
+    ]
     list_select_related = ["campaign"]
     search_fields = [
         "=id",
@@ -156,6 +168,15 @@ class PledgeAdmin(admin.ModelAdmin):
         "counted_at",
         "receipt_sent_at",
         "erased_at",
+        "frequency",
+        "renewal_of",
+        "subscription_status",
+        "cancel_at_period_end",
+        "subscription_canceled_at",
+        "subscription_ended_at",
+        "stripe_subscription_id",
+        "stripe_customer_id",
+        "stripe_invoice_id",
     ]
     fieldsets = [
         (
@@ -172,6 +193,22 @@ class PledgeAdmin(admin.ModelAdmin):
                     "checkout_session_link",
                     "payment_link",
                     "checkout_error",
+                ]
+            },
+        ),
+        (
+            "Monthly giving",
+            {
+                "fields": [
+                    "frequency",
+                    "renewal_of",
+                    "subscription_status",
+                    "cancel_at_period_end",
+                    "subscription_canceled_at",
+                    "subscription_ended_at",
+                    "stripe_subscription_id",
+                    "stripe_customer_id",
+                    "stripe_invoice_id",
                 ]
             },
         ),
@@ -408,6 +445,11 @@ class PledgeAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path(
+                "monthly/",
+                self.admin_site.admin_view(self.monthly_view),
+                name="pledges_pledge_monthly",
+            ),
+            path(
                 "<path:object_id>/refund/",
                 self.admin_site.admin_view(self.refund_view),
                 name="pledges_pledge_refund",
@@ -474,6 +516,29 @@ class PledgeAdmin(admin.ModelAdmin):
             f"from {len(emails)} supporter(s).",
             messages.SUCCESS,
         )
+
+    def monthly_view(self, request):
+        """Finance: live monthly gifts, failed renewals and cancellations over the last 12
+        months, per campaign, in currency units (three queries)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        since = timezone.now() - timedelta(days=365)
+        rows = [
+            row
+            | {
+                "active_amount": format_money(row["active_minor"], row["currency"]),
+                "failed_amount": format_money(row["failed_minor"], row["currency"]),
+                "canceled_amount": format_money(row["canceled_minor"], row["currency"]),
+            }
+            for row in selectors.monthly_finance(since=since)
+        ]
+        context = self.admin_site.each_context(request) | {
+            "title": "Monthly giving",
+            "opts": self.model._meta,
+            "rows": rows,
+            "since": since,
+        }
+        return TemplateResponse(request, "pledges/admin/monthly.html", context)
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context=extra_context)

@@ -71,6 +71,14 @@ class PledgeForm(SupporterForm):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
+    # Only on campaigns that offer monthly gifts (`__init__` removes it elsewhere).
+    frequency = forms.ChoiceField(
+        label="How often",
+        widget=forms.RadioSelect,
+        required=False,
+        choices=[("once", "Once"), ("monthly", "Monthly")],
+        initial="once",
+    )
     name = forms.CharField(
         label="Your name",
         max_length=200,
@@ -116,6 +124,8 @@ class PledgeForm(SupporterForm):
             default_amount = self.suggested[0] if self.suggested else None
         self.default_amount = default_amount
         self.fields["amount_choice"].initial = str(default_amount) if default_amount else OTHER
+        if not campaign.monthly_enabled:
+            del self.fields["frequency"]
         self.fields["other_amount"].label = f"Other amount, in {self.currency}"
         self.fields["other_amount"].help_text = (
             f"From {format_money(self.minimum, self.currency)} "
@@ -130,6 +140,9 @@ class PledgeForm(SupporterForm):
         if not self.is_bound:
             return self.default_amount
         return None
+
+    def clean_frequency(self):
+        return self.cleaned_data.get("frequency") or "once"
 
     def clean(self):
         cleaned = super().clean()
@@ -186,6 +199,8 @@ class PledgeForm(SupporterForm):
             "wants_updates": data["wants_updates"],
             "consent_text": self.consent_text(),
             "form_token": data["form_token"],
+            # Only campaigns that offer monthly gifts have the field.
+            "frequency": data.get("frequency") or "once",
             **self.tracking(),
         }
 

@@ -24,6 +24,10 @@ class Pledge(models.Model):
         REFUNDED = "refunded", "Refunded"
         CHARGED_BACK = "charged_back", "Lost to a dispute"
 
+    class Frequency(models.TextChoices):
+        ONCE = "once", "Once"
+        MONTHLY = "monthly", "Monthly"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     campaign = models.ForeignKey(
         "campaigns.Campaign", on_delete=models.PROTECT, related_name="pledges"
@@ -60,6 +64,29 @@ class Pledge(models.Model):
     # Money a dispute took back and has not returned (see Dispute.withdrawn_minor).
     amount_withdrawn_minor = models.PositiveBigIntegerField(default=0)
     checkout_error = models.CharField(max_length=255, blank=True)
+
+    # Monthly giving (docs/monthly.md). A monthly gift is the pledge the supporter made on the
+    # form: its first invoice pays and counts it (and its supporter). Each renewal invoice is
+    # a pledge of its own pointing back at the gift, so refunds and disputes of a renewal are
+    # those of a one-off payment; a failed renewal is a "failed" row that counts nothing.
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.ONCE)
+    renewal_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewals",
+        help_text="The monthly gift this renewal payment belongs to.",
+    )
+    stripe_invoice_id = models.CharField(max_length=255, null=True, blank=True, editable=False)
+    stripe_customer_id = models.CharField(max_length=255, blank=True, editable=False)
+    stripe_subscription_id = models.CharField(max_length=255, null=True, blank=True, editable=False)
+    # Stripe's subscription status on the gift ("active", "past_due", "canceled" ...).
+    subscription_status = models.CharField(max_length=30, blank=True, editable=False)
+    cancel_at_period_end = models.BooleanField(default=False, editable=False)
+    subscription_canceled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    subscription_ended_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     needs_review = models.BooleanField(default=False)
     review_reason = models.CharField(max_length=255, blank=True)
 
@@ -83,6 +110,21 @@ class Pledge(models.Model):
                 condition=Q(form_token__isnull=False),
                 name="one_pledge_per_form_submission",
             ),
+            # Each Stripe invoice pays (or fails) one row: a duplicate invoice event counts once.
+            models.UniqueConstraint(
+                fields=["stripe_invoice_id"],
+                condition=Q(stripe_invoice_id__isnull=False),
+                name="one_pledge_per_invoice",
+            ),
+            models.UniqueConstraint(
+                fields=["stripe_subscription_id"],
+                condition=Q(stripe_subscription_id__isnull=False, renewal_of__isnull=True),
+                name="one_gift_per_subscription",
+            ),
+            models.CheckConstraint(
+                condition=Q(renewal_of__isnull=True) | Q(frequency="monthly"),
+                name="renewals_are_monthly",
+            ),
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="pledge_amount_positive"),
             models.CheckConstraint(
                 condition=Q(amount_refunded_minor__lte=models.F("amount_minor")),
@@ -96,7 +138,14 @@ class Pledge(models.Model):
                 name="pledge_refund_and_dispute_within_amount",
             ),
         ]
-        indexes = [models.Index(fields=["campaign", "status"], name="pledge_campaign_status")]
+        indexes = [
+            models.Index(fields=["campaign", "status"], name="pledge_campaign_status"),
+            models.Index(
+                fields=["campaign", "subscription_status"],
+                condition=Q(frequency="monthly", renewal_of__isnull=True),
+                name="pledge_monthly_gifts",
+            ),
+        ]
         permissions = [
             ("export_pledge", "Can export pledges as CSV"),
             ("refund_pledge", "Can refund a pledge through Stripe"),
@@ -106,6 +155,11 @@ class Pledge(models.Model):
         # "$25.00 to Reunite All Separated Families — paid" (lists select the campaign with it).
         amount = format_money_full(self.amount_minor, self.currency)
         return f"{amount} to {self.campaign.label} — {self.get_status_display().lower()}"
+
+    @property
+    def is_monthly_gift(self) -> bool:
+        """The supporter's monthly gift itself (not one of its renewal payments)."""
+        return self.frequency == self.Frequency.MONTHLY and self.renewal_of_id is None
 
     @property
     def net_minor(self) -> int:

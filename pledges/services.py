@@ -9,8 +9,10 @@ never count it twice. Log lines name pledges by id only, never by name or email.
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -60,8 +62,12 @@ def pledge_create(
     ip_hash: str = "",
     form_token: uuid.UUID | None = None,
     currency: str | None = None,
+    frequency: str = Pledge.Frequency.ONCE,
 ) -> Pledge:
     """Create a pending pledge in the campaign's currency. Counts nothing yet.
+
+    `frequency` "monthly" makes it a monthly gift (a Stripe subscription), which only a
+    campaign with `monthly_enabled` takes (ValidationError code "monthly_off").
 
     `form_token` makes a re-posted form (double click, retry after an outage) return the pledge
     it created the first time, as long as campaign, amount and email are the same and that
@@ -77,7 +83,12 @@ def pledge_create(
     - "too_small" / "too_large" outside `Campaign.pledge_limits()` (never beyond Stripe's).
     """
     _check_pledge(campaign=campaign, amount_minor=amount_minor, currency=currency)
+    if frequency not in Pledge.Frequency.values:
+        raise ValidationError("Choose once or monthly.", code="invalid_frequency")
+    if frequency == Pledge.Frequency.MONTHLY and not campaign.monthly_enabled:
+        raise ValidationError("This campaign takes one-off gifts only.", code="monthly_off")
     fields = {
+        "frequency": frequency,
         "campaign": campaign,
         "amount_minor": amount_minor,
         "currency": campaign.currency.upper(),
@@ -99,10 +110,11 @@ def pledge_create(
             return Pledge.objects.create(form_token=form_token, **fields)
     except IntegrityError:
         earlier = Pledge.objects.get(form_token=form_token)
-    same = (earlier.campaign_id, earlier.amount_minor, earlier.email) == (
+    same = (earlier.campaign_id, earlier.amount_minor, earlier.email, earlier.frequency) == (
         campaign.pk,
         amount_minor,
         email,
+        frequency,
     )
     if same and earlier.status not in (Status.FAILED, Status.EXPIRED):
         return earlier
@@ -177,10 +189,14 @@ def _refusal(pledge: Pledge, error: PaymentGatewayError) -> CheckoutRefused | No
 def _checkout_params(pledge: Pledge) -> dict:
     thanks_path = reverse("pledges:thanks", kwargs={"pledge_id": pledge.id})
     campaign = pledge.campaign
+    kind = "Monthly gift" if pledge.frequency == Pledge.Frequency.MONTHLY else "Gift"
     return {
+        "monthly_customer": pledge.stripe_customer_id
+        if pledge.frequency == Pledge.Frequency.MONTHLY
+        else "",
         "amount_minor": pledge.amount_minor,
         "currency": pledge.currency,
-        "product_name": f"Gift to {campaign.title}"[:250],
+        "product_name": f"{kind} to {campaign.title}"[:250],
         "customer_email": pledge.email,
         "client_reference_id": str(pledge.id),
         "metadata": {"pledge_id": str(pledge.id), "campaign": campaign.slug},
@@ -214,6 +230,8 @@ def pledge_start_checkout(*, pledge: Pledge) -> str:
             thanks_path = reverse("pledges:thanks", kwargs={"pledge_id": pledge.id})
             return f"{thanks_path}?session_id={session['id']}"
         _next_checkout_attempt(pledge)  # Expired: this pledge needs a new session.
+    if pledge.frequency == Pledge.Frequency.MONTHLY and not pledge.stripe_customer_id:
+        _gift_attach_customer(pledge)
     for _ in range(2):
         try:
             session = stripe_gateway.checkout_session_create(
@@ -323,6 +341,9 @@ def pledge_mark_paid(*, session: dict, send_receipt: bool = True) -> Pledge | No
     """
     if session.get("payment_status") != "paid":
         return None
+    if session.get("mode") == "subscription":
+        # A monthly gift counts through its invoices (`pledge_apply_invoice`), never here.
+        return gift_link_subscription(session=session)
     with transaction.atomic():
         pledge = _locked_pledge(session)
         if pledge is None or pledge.counted_at is not None:
@@ -409,11 +430,12 @@ def _locked_pledge_for_payment(*, metadata: dict | None, payment_intent: str) ->
 
 
 def _standing(pledge: Pledge) -> tuple[int, int]:
-    """(money, supporters) the pledge adds to its campaign's counters as it stands."""
+    """(money, supporters) the pledge adds to its campaign's counters as it stands. A renewal
+    of a monthly gift adds money only: its supporter was counted by the gift's first payment."""
     if pledge.counted_at is None:
         return 0, 0
     net = pledge.net_minor
-    return net, 1 if net > 0 else 0
+    return net, 1 if net > 0 and pledge.renewal_of_id is None else 0
 
 
 def _status_after_money(pledge: Pledge) -> str:
@@ -643,7 +665,13 @@ def pledge_sync(*, pledge: Pledge, session_id: str | None = None) -> Pledge:
     if _pledge_id_from_session(session) != pledge.pk:
         logger.warning("Session %s does not belong to pledge %s.", session_id, pledge.pk)
         return pledge
-    if session.get("payment_status") == "paid":
+    if session.get("payment_status") == "paid" and session.get("mode") == "subscription":
+        gift_link_subscription(session=session)
+        invoice_id = _text_id(session.get("invoice"))
+        if invoice_id:
+            invoice = stripe_gateway.invoice_retrieve(invoice_id)
+            pledge_apply_invoice(invoice=invoice, paid=invoice.get("status") == "paid")
+    elif session.get("payment_status") == "paid":
         pledge_mark_paid(session=session)
     elif session.get("status") == "expired":
         pledge_mark_expired(session=session)
@@ -798,7 +826,8 @@ def pledge_recount(*, campaign_ids: list[int] | None = None, dry_run: bool = Fal
     """Rebuild each campaign's money counters from the pledge, refund and dispute rows.
 
     Per counted pledge the campaign keeps amount - succeeded refunds - money disputes hold
-    back (never below zero); supporters are the counted pledges that keep something. Returns
+    back (never below zero); supporters are the counted pledges that keep something, renewals
+    of monthly gifts excepted (their first payment counted the supporter). Returns
     one dict per campaign whose counters were (or, with `dry_run`, would be) changed.
     """
     refunded = (
@@ -830,7 +859,7 @@ def pledge_recount(*, campaign_ids: list[int] | None = None, dry_run: bool = Fal
             )
             .aggregate(
                 collected=Sum("net", default=0),
-                supporters=Count("pk", filter=Q(net__gt=0)),
+                supporters=Count("pk", filter=Q(net__gt=0, renewal_of__isnull=True)),
             )
         )
         collected, supporters = nets["collected"], nets["supporters"]
@@ -906,8 +935,13 @@ def pledge_receipt_context(*, pledge: Pledge) -> dict:
     """
     brand = getattr(pledge, "card_brand", "") or ""
     last4 = getattr(pledge, "card_last4", "") or ""
+    # A renewal's receipt carries its gift's manage link.
+    gift = pledge.renewal_of if pledge.renewal_of_id else pledge
     return {
         "pledge": pledge,
+        # Every monthly receipt carries the signed link that lets this supporter (only) manage
+        # the gift in Stripe's Customer Portal.
+        "manage_url": gift_manage_url(gift=gift) if gift.is_monthly_gift else "",
         "campaign": pledge.campaign,
         "amount": format_money(pledge.amount_minor, pledge.currency),
         "paid_at": pledge.paid_at or pledge.counted_at,
@@ -948,7 +982,7 @@ def pledge_send_receipt(*, pledge_id) -> None:
 def pledge_receipt_message(*, object_id) -> EmailMultiAlternatives | None:
     """The receipt for the worker to send; None if the pledge is not counted or has one."""
     pledge = (
-        Pledge.objects.select_related("campaign")
+        Pledge.objects.select_related("campaign", "renewal_of")
         .filter(pk=object_id, counted_at__isnull=False, receipt_sent_at__isnull=True)
         .first()
     )
@@ -970,3 +1004,336 @@ def pledge_receipt_sent(*, object_id, sent_at) -> None:
     Pledge.objects.filter(pk=object_id, receipt_sent_at__isnull=True).update(
         receipt_sent_at=sent_at
     )
+
+
+# --- Monthly giving (docs/monthly.md) ------------------------------------------------------
+#
+# A monthly gift is the Pledge the supporter made on the form (frequency "monthly"). Stripe
+# bills it as a subscription; every invoice Stripe reports is applied once: the first pays and
+# counts the gift itself (money and one supporter), each renewal becomes a Pledge of its own
+# (`renewal_of` the gift) that adds money only. The unique invoice id on Pledge, taken under
+# the gift's row lock, makes duplicate, concurrent and out-of-order invoice events count once.
+
+GIFT_LIVE_STATUSES = ("active", "past_due")
+MANAGE_LINK_SALT = "pledges.monthly-gift-manage"
+
+
+def _gift_attach_customer(pledge: Pledge) -> None:
+    """Give a monthly gift its Stripe Customer: one per supporter email, reused from an
+    earlier gift here or found at Stripe, else created under the checkout attempt's key.
+
+    Raises CheckoutRefused or PaymentGatewayError (the attempt moves on after an answered
+    error, as for the Checkout Session itself).
+    """
+    email = pledge.email.strip()
+    customer_id = (
+        Pledge.objects.filter(email__iexact=email)
+        .exclude(stripe_customer_id="")
+        .order_by("-created_at")
+        .values_list("stripe_customer_id", flat=True)
+        .first()
+    )
+    try:
+        customer_id = (
+            customer_id
+            or stripe_gateway.customer_find(email=email)
+            or stripe_gateway.customer_create(
+                email=email,
+                name=pledge.name,
+                idempotency_key=f"pledge-{pledge.id}-customer-{pledge.checkout_attempt}",
+            )
+        )
+    except PaymentGatewayError as error:
+        if error.status is not None:
+            _next_checkout_attempt(pledge)
+            raise _refusal(pledge, error) or error from error
+        raise
+    Pledge.objects.filter(pk=pledge.pk).update(
+        stripe_customer_id=customer_id, updated_at=timezone.now()
+    )
+    pledge.stripe_customer_id = customer_id
+
+
+def _locked_gift(*, metadata, subscription_id: str) -> Pledge | None:
+    """The monthly gift a subscription or invoice names (its metadata, else its subscription
+    id), locked for the rest of the transaction; None if it names none."""
+    gifts = Pledge.objects.select_for_update().filter(
+        frequency=Pledge.Frequency.MONTHLY, renewal_of__isnull=True
+    )
+    pledge_id = metadata.get("pledge_id") if isinstance(metadata, dict) else None
+    if pledge_id:
+        try:
+            return gifts.filter(pk=uuid.UUID(str(pledge_id))).first()
+        except ValueError:
+            return None
+    if subscription_id:
+        return gifts.filter(stripe_subscription_id=subscription_id).first()
+    return None
+
+
+def gift_link_subscription(*, session: dict) -> Pledge | None:
+    """A paid subscription-mode Checkout Session: note the gift's Customer and Subscription.
+    Counts nothing (the first invoice does). Idempotent; None if it names no pledge."""
+    with transaction.atomic():
+        pledge = _locked_pledge(session)
+        if pledge is None or not pledge.is_monthly_gift:
+            return pledge
+        if not _session_matches(pledge, session):
+            _flag(pledge, f"Paid session {session.get('id')} is not this gift's session.")
+            return pledge
+        subscription_id = _text_id(session.get("subscription"))
+        if pledge.stripe_subscription_id and subscription_id != pledge.stripe_subscription_id:
+            _flag(pledge, f"Session {session.get('id')} names another subscription.")
+            return pledge
+        pledge.stripe_checkout_session_id = session["id"]
+        pledge.stripe_subscription_id = subscription_id or pledge.stripe_subscription_id
+        pledge.stripe_customer_id = _text_id(session.get("customer")) or pledge.stripe_customer_id
+        pledge.subscription_status = pledge.subscription_status or "active"
+        pledge.checkout_error = ""
+        pledge.save()
+    return pledge
+
+
+def _text_id(value) -> str:
+    """An id from a field holding an id or an expanded object; "" for anything else."""
+    found = _object_id(value)
+    return found[:255] if isinstance(found, str) else ""
+
+
+def _invoice_subscription(invoice: dict) -> tuple[dict, str]:
+    """(subscription metadata, subscription id) of an invoice, in the pinned API version's
+    shape (`parent.subscription_details`) or the older top-level fields."""
+    parent = invoice.get("parent") if isinstance(invoice.get("parent"), dict) else {}
+    details = parent.get("subscription_details")
+    if not isinstance(details, dict):
+        details = invoice.get("subscription_details")
+        details = dict(details) if isinstance(details, dict) else {}
+        details.setdefault("subscription", invoice.get("subscription"))
+    return details.get("metadata") or {}, _text_id(details.get("subscription"))
+
+
+def _invoice_payment_intent(invoice: dict) -> str:
+    payments = invoice.get("payments")
+    for item in payments.get("data") or [] if isinstance(payments, dict) else []:
+        payment = item.get("payment") if isinstance(item, dict) else None
+        if isinstance(payment, dict) and _text_id(payment.get("payment_intent")):
+            return _text_id(payment["payment_intent"])
+    return _text_id(invoice.get("payment_intent"))
+
+
+def pledge_apply_invoice(*, invoice: dict, paid: bool) -> Pledge | None:
+    """Apply an `invoice.paid` (`paid`) or `invoice.payment_failed` invoice of a monthly gift.
+
+    Under the gift's row lock: the subscription's first invoice pays and counts the gift
+    (money and one supporter); any other invoice is one renewal row, made once per invoice id
+    (a unique constraint), which a paid invoice counts (money only, receipt queued) and a
+    failed one marks "failed" (counts nothing; a later `invoice.paid` for the same invoice
+    still counts it). Duplicate, concurrent and out-of-order events count once. Returns the
+    row the invoice paid or failed, or None when it names no gift. Raises ValueError and
+    friends for an invoice that is not Stripe-shaped.
+    """
+    invoice_id = _stripe_id(invoice["id"])
+    amount = invoice.get("amount_paid") if paid else invoice.get("amount_due")
+    if amount == 0:
+        return None  # A free period (a coupon, a trial): nothing to count or chase.
+    amount = _int_amount(amount)
+    currency_code = str(invoice.get("currency") or "").upper()[:3]
+    metadata, subscription_id = _invoice_subscription(invoice)
+    with transaction.atomic():
+        gift = _locked_gift(metadata=metadata, subscription_id=subscription_id)
+        if gift is None:
+            logger.info("Invoice %s names no monthly gift; ignored.", invoice_id)
+            return None
+        if subscription_id and not gift.stripe_subscription_id:
+            gift.stripe_subscription_id = subscription_id
+            gift.save(update_fields=["stripe_subscription_id", "updated_at"])
+        if invoice.get("billing_reason") == "subscription_create":
+            if gift.stripe_invoice_id not in (None, invoice_id):
+                _flag(gift, f"A second first invoice {invoice_id} for this gift.")
+                return gift
+            row = gift
+        else:
+            row = _renewal_row(gift, invoice_id=invoice_id, amount=amount, currency=currency_code)
+        if row.counted_at is not None:
+            return row  # Already paid and counted: a duplicate or a late failure.
+        if not paid:
+            if row.pk != gift.pk and row.status != Status.FAILED:
+                row.status = Status.FAILED
+                row.save(update_fields=["status", "updated_at"])
+            logger.info("Monthly gift %s: invoice %s failed.", gift.pk, invoice_id)
+            return row
+        if amount != row.amount_minor or currency_code != row.currency.upper():
+            _flag(
+                row,
+                f"Stripe reported {amount} {currency_code} for invoice {invoice_id}; the gift "
+                f"is {row.amount_minor} {row.currency}. Not counted.",
+            )
+            return row
+        before = _standing(row)
+        now = timezone.now()
+        row.stripe_invoice_id = invoice_id
+        row.stripe_payment_intent_id = _invoice_payment_intent(invoice)
+        row.paid_at = row.paid_at or now
+        row.counted_at = now
+        if row.pk == gift.pk:
+            row.subscription_status = row.subscription_status or "active"
+            row.checkout_error = ""
+        _settle_counters(row, before)
+        pledge_send_receipt(pledge_id=row.pk)  # queued in this transaction (core.mail)
+    logger.info("Monthly gift %s: invoice %s paid and counted.", gift.pk, invoice_id)
+    return row
+
+
+def _renewal_row(gift: Pledge, *, invoice_id: str, amount: int, currency: str) -> Pledge:
+    """The renewal Pledge for this invoice, made on first sight (the constraint on the invoice
+    id, not a lookup, keeps it to one row)."""
+    try:
+        with transaction.atomic():
+            return Pledge.objects.create(
+                campaign_id=gift.campaign_id,
+                renewal_of=gift,
+                frequency=Pledge.Frequency.MONTHLY,
+                stripe_invoice_id=invoice_id,
+                amount_minor=amount,
+                currency=currency or gift.currency,
+                name=gift.name,
+                email=gift.email,
+                public_message="",
+                is_anonymous=gift.is_anonymous,
+                wants_updates=gift.wants_updates,
+                consent_text=gift.consent_text,
+                source="monthly_renewal",
+                stripe_customer_id=gift.stripe_customer_id,
+                stripe_subscription_id=gift.stripe_subscription_id,
+                erased_at=gift.erased_at,
+            )
+    except IntegrityError:
+        return Pledge.objects.select_for_update().get(stripe_invoice_id=invoice_id)
+
+
+def pledge_apply_subscription(*, subscription: dict, deleted: bool = False) -> Pledge | None:
+    """Reflect `customer.subscription.created/updated/deleted` on the monthly gift: Stripe's
+    status, a cancellation scheduled for the period's end, the end. A canceled gift never
+    comes back (a late "updated" is ignored). Idempotent; None if it names no gift."""
+    subscription_id = _stripe_id(subscription["id"])
+    status = "canceled" if deleted else subscription.get("status")
+    if not isinstance(status, str) or not 0 < len(status) <= 30:
+        raise ValueError("unknown subscription status")
+    with transaction.atomic():
+        gift = _locked_gift(metadata=subscription.get("metadata"), subscription_id=subscription_id)
+        if gift is None:
+            logger.info("Subscription %s names no monthly gift; ignored.", subscription_id)
+            return None
+        if gift.stripe_subscription_id not in (None, subscription_id):
+            logger.warning("Subscription %s is not gift %s's.", subscription_id, gift.pk)
+            return gift
+        if gift.subscription_status == "canceled":
+            return gift
+        now = timezone.now()
+        gift.stripe_subscription_id = subscription_id
+        gift.stripe_customer_id = _text_id(subscription.get("customer")) or gift.stripe_customer_id
+        gift.subscription_status = status
+        gift.cancel_at_period_end = subscription.get("cancel_at_period_end") is True
+        if gift.cancel_at_period_end or status == "canceled":
+            gift.subscription_canceled_at = (
+                _timestamp(subscription.get("canceled_at")) or gift.subscription_canceled_at or now
+            )
+        else:
+            gift.subscription_canceled_at = None  # The supporter changed their mind.
+        if status == "canceled":
+            gift.subscription_ended_at = _timestamp(subscription.get("ended_at")) or now
+        gift.save()
+    logger.info("Monthly gift %s subscription is %s.", gift.pk, status)
+    return gift
+
+
+def gift_manage_token(*, gift: Pledge) -> str:
+    """A signed token naming this gift and its Stripe Customer; `gift_from_manage_token` reads
+    it for `settings.MONTHLY_MANAGE_LINK_MAX_AGE` seconds."""
+    return signing.dumps([str(gift.pk), gift.stripe_customer_id], salt=MANAGE_LINK_SALT)
+
+
+def gift_manage_url(*, gift: Pledge) -> str:
+    """The absolute "manage your monthly gift" link for receipts."""
+    query = urlencode({"t": gift_manage_token(gift=gift)})
+    return f"{settings.SITE_URL}{reverse('pledges:manage')}?{query}"
+
+
+def gift_from_manage_token(*, token: str) -> Pledge:
+    """The monthly gift a manage link names. Raises ValidationError with code "expired" (an
+    old link: a newer receipt has a fresh one) or "invalid" (tampered with, not a gift, or a
+    gift whose Stripe Customer is no longer the one the link was made for, as after erasure).
+    """
+    try:
+        gift_id, customer_id = signing.loads(
+            token, salt=MANAGE_LINK_SALT, max_age=settings.MONTHLY_MANAGE_LINK_MAX_AGE
+        )
+    except signing.SignatureExpired:
+        raise ValidationError("This link has expired.", code="expired") from None
+    except (signing.BadSignature, TypeError, ValueError):
+        raise ValidationError("This link is not valid.", code="invalid") from None
+    try:
+        gift = (
+            Pledge.objects.select_related("campaign")
+            .filter(pk=uuid.UUID(str(gift_id)), frequency=Pledge.Frequency.MONTHLY)
+            .filter(renewal_of__isnull=True)
+            .first()
+        )
+    except ValueError:
+        gift = None
+    if (
+        gift is None
+        or gift.erased_at is not None
+        or not customer_id
+        or gift.stripe_customer_id != customer_id
+    ):
+        raise ValidationError("This link is not valid.", code="invalid")
+    return gift
+
+
+def gift_portal_url(*, gift: Pledge) -> str:
+    """A Stripe Customer Portal session for the gift's Customer (and only theirs); returns its
+    URL. Changes made there come back through webhooks. Raises PaymentGatewayError."""
+    return_url = f"{settings.SITE_URL}{gift.campaign.get_absolute_url()}"
+    return stripe_gateway.billing_portal_session_create(
+        customer_id=gift.stripe_customer_id, return_url=return_url
+    )
+
+
+def subscription_cancel_for_email(*, email: str) -> int:
+    """For erasure: cancel at Stripe every live monthly gift made with `email`, mark them
+    canceled here, and redact (clear email and name of) the supporter's Stripe Customers.
+
+    Call it before the pledges are anonymised (it finds them by email). Idempotent; returns
+    how many subscriptions were canceled. Raises PaymentGatewayError when Stripe cannot be
+    reached (nothing here is changed for the gifts not yet canceled: run it again).
+    """
+    email = (email or "").strip()
+    if not email:
+        return 0
+    mine = Pledge.objects.filter(email__iexact=email)
+    gifts = list(
+        mine.filter(
+            frequency=Pledge.Frequency.MONTHLY,
+            renewal_of__isnull=True,
+            stripe_subscription_id__isnull=False,
+        ).exclude(subscription_status="canceled")
+    )
+    now = timezone.now()
+    for gift in gifts:
+        stripe_gateway.subscription_cancel(subscription_id=gift.stripe_subscription_id)
+        Pledge.objects.filter(pk=gift.pk).update(
+            subscription_status="canceled",
+            cancel_at_period_end=False,
+            subscription_canceled_at=Coalesce(F("subscription_canceled_at"), now),
+            subscription_ended_at=now,
+            updated_at=now,
+        )
+    customers = set(
+        mine.exclude(stripe_customer_id="").values_list("stripe_customer_id", flat=True)
+    )
+    for customer_id in sorted(customers):
+        stripe_gateway.customer_redact(customer_id=customer_id)
+    if gifts:
+        logger.info("Erasure canceled %s monthly gift(s).", len(gifts))
+    return len(gifts)

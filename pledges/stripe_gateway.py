@@ -92,26 +92,25 @@ def checkout_session_create(
     success_url: str,
     cancel_url: str,
     description: str = "",
+    monthly_customer: str = "",
 ) -> dict:
-    """Create a one-off Checkout Session (`mode=payment`, `submit_type=donate`) and return it.
+    """Create a Checkout Session and return it: one-off (`mode=payment`, `submit_type=donate`),
+    or, with `monthly_customer` (a `cus_...`), a monthly gift (`mode=subscription`, the price
+    recurring every month, billed to that Customer).
 
     The same `idempotency_key` with the same arguments returns the same session (a double
     click or a retry never makes two). Raises PaymentGatewayError.
     """
     _require_key()
+    price_data = {
+        "currency": currency.lower(),
+        "unit_amount": amount_minor,
+        "product_data": {"name": product_name},
+    }
     params = {
         "mode": "payment",
         "submit_type": "donate",
-        "line_items": [
-            {
-                "price_data": {
-                    "currency": currency.lower(),
-                    "unit_amount": amount_minor,
-                    "product_data": {"name": product_name},
-                },
-                "quantity": 1,
-            }
-        ],
+        "line_items": [{"price_data": price_data, "quantity": 1}],
         "customer_email": customer_email,
         "client_reference_id": client_reference_id,
         "metadata": metadata,
@@ -121,15 +120,26 @@ def checkout_session_create(
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
+    if monthly_customer:
+        price_data["recurring"] = {"interval": "month"}
+        del params["submit_type"], params["payment_intent_data"], params["customer_email"]
+        params.update(
+            mode="subscription",
+            customer=monthly_customer,
+            # Every invoice of the subscription carries this copy, so renewals find the gift.
+            subscription_data={"metadata": dict(metadata)},
+        )
+        if description:
+            params["subscription_data"]["description"] = description[:500]
     if settings.STRIPE_PAYMENT_METHOD_CONFIGURATION:
         # Only the payment methods this configuration allows (fit for donations: no "buy now,
         # pay later"); set up in Stripe's dashboard.
         params["payment_method_configuration"] = settings.STRIPE_PAYMENT_METHOD_CONFIGURATION
-    if settings.STRIPE_STATEMENT_DESCRIPTOR_SUFFIX:
+    if settings.STRIPE_STATEMENT_DESCRIPTOR_SUFFIX and not monthly_customer:
         params["payment_intent_data"]["statement_descriptor_suffix"] = (
             settings.STRIPE_STATEMENT_DESCRIPTOR_SUFFIX
         )
-    if description:
+    if description and not monthly_customer:
         params["payment_intent_data"]["description"] = description[:1000]
     try:
         session = _client().v1.checkout.sessions.create(
@@ -221,3 +231,78 @@ def webhook_endpoints_list() -> list[dict]:
             params["starting_after"] = page["data"][-1]["id"]
     except stripe.StripeError as error:
         raise _translate(error, "webhook endpoint list") from error
+
+
+# --- Monthly giving: Customers, Subscriptions, Invoices, the Customer Portal --------------------
+
+
+def customer_find(*, email: str) -> str:
+    """The id of a Stripe Customer with exactly this email, or "" if none. Raises
+    PaymentGatewayError."""
+    _require_key()
+    try:
+        page = _client().v1.customers.list({"email": email, "limit": 1}).to_dict()
+    except stripe.StripeError as error:
+        raise _translate(error, "customer list") from error
+    found = page.get("data") or []
+    return found[0]["id"] if found else ""
+
+
+def customer_create(*, email: str, name: str, idempotency_key: str) -> str:
+    """Create a Stripe Customer; returns its id. Raises PaymentGatewayError."""
+    _require_key()
+    try:
+        customer = _client().v1.customers.create(
+            {"email": email, "name": name[:256]}, options={"idempotency_key": idempotency_key}
+        )
+    except stripe.StripeError as error:
+        raise _translate(error, "customer create") from error
+    return customer["id"]
+
+
+def customer_redact(*, customer_id: str) -> None:
+    """Clear the Customer's email and name at Stripe (erasure). A Customer Stripe no longer
+    knows is already as redacted as it gets. Raises PaymentGatewayError."""
+    _require_key()
+    try:
+        _client().v1.customers.update(customer_id, {"email": "", "name": ""})
+    except stripe.InvalidRequestError as error:
+        if getattr(error, "code", None) != "resource_missing":
+            raise _translate(error, "customer redact") from error
+    except stripe.StripeError as error:
+        raise _translate(error, "customer redact") from error
+
+
+def subscription_cancel(*, subscription_id: str) -> None:
+    """Cancel the subscription now (`customer.subscription.deleted` follows). One already
+    canceled or unknown counts as canceled. Raises PaymentGatewayError."""
+    _require_key()
+    try:
+        _client().v1.subscriptions.cancel(subscription_id)
+    except stripe.InvalidRequestError as error:
+        if getattr(error, "code", None) != "resource_missing":
+            raise _translate(error, "subscription cancel") from error
+    except stripe.StripeError as error:
+        raise _translate(error, "subscription cancel") from error
+
+
+def invoice_retrieve(invoice_id: str) -> dict:
+    """The Invoice as a dict. Raises PaymentGatewayError."""
+    _require_key()
+    try:
+        return _client().v1.invoices.retrieve(invoice_id).to_dict()
+    except stripe.StripeError as error:
+        raise _translate(error, "invoice retrieve") from error
+
+
+def billing_portal_session_create(*, customer_id: str, return_url: str) -> str:
+    """A Customer Portal session for this Customer; returns the URL to send them to. Raises
+    PaymentGatewayError."""
+    _require_key()
+    try:
+        portal = _client().v1.billing_portal.sessions.create(
+            {"customer": customer_id, "return_url": return_url}
+        )
+    except stripe.StripeError as error:
+        raise _translate(error, "billing portal session create") from error
+    return portal["url"]

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns.services import REFUSAL_MESSAGES
 from core.intake import guard_public_post, refused_response
@@ -141,4 +141,57 @@ def thanks(request, pledge_id):
     }
     response = render(request, "pledges/thanks.html", context)
     response["Cache-Control"] = "no-store"
+    return response
+
+
+MANAGE_RATE = "10/10m"
+
+
+def _manage_page(request, *, gift=None, token="", problem="", status=200):
+    context = {"gift": gift, "token": token, "problem": problem, "test_mode": not is_live_mode()}
+    response = render(request, "pledges/manage.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    # The token is in the URL: never send it to another site (Stripe's portal included).
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def _gift_or_problem(token):
+    try:
+        return services.gift_from_manage_token(token=token), ""
+    except ValidationError as error:
+        return None, error.code
+
+
+@require_http_methods(["GET", "HEAD"])
+def manage(request):
+    """A receipt's "manage your monthly gift" link (`?t=<signed token>`): a page with one
+    confirm button (opening a link does nothing by itself; mail scanners open links)."""
+    token = request.GET.get("t", "")[:500]
+    gift, problem = _gift_or_problem(token)
+    if gift is None:
+        return _manage_page(request, problem=problem, status=410 if problem == "expired" else 404)
+    return _manage_page(request, gift=gift, token=token)
+
+
+@require_POST
+def manage_portal(request):
+    """POST from the manage page (`token` in the body): a Stripe Customer Portal session for
+    this gift's supporter only, then 303 there."""
+    token = request.POST.get("token", "")[:500]
+    gift, problem = _gift_or_problem(token)
+    if gift is None:
+        return _manage_page(request, problem=problem, status=410 if problem == "expired" else 404)
+    if is_limited(scope="pledge-manage", key=ip_hash(request), rate=MANAGE_RATE):
+        response = _manage_page(request, gift=gift, token=token, problem="busy", status=429)
+        response["Retry-After"] = "600"
+        return response
+    try:
+        portal_url = services.gift_portal_url(gift=gift)
+    except PaymentGatewayError:
+        response = _manage_page(request, gift=gift, token=token, problem="down", status=503)
+        response["Retry-After"] = "60"
+        return response
+    response = redirect(portal_url)
+    response.status_code = 303
     return response

@@ -92,6 +92,18 @@ HANDLERS = {
     "charge.dispute.funds_withdrawn": _dispute,
     "charge.dispute.funds_reinstated": _dispute,
     "charge.dispute.closed": _dispute,
+    # Monthly giving (docs/monthly.md).
+    "invoice.paid": lambda obj, _: services.pledge_apply_invoice(invoice=obj, paid=True),
+    "invoice.payment_failed": lambda obj, _: services.pledge_apply_invoice(invoice=obj, paid=False),
+    "customer.subscription.created": lambda obj, _: services.pledge_apply_subscription(
+        subscription=obj
+    ),
+    "customer.subscription.updated": lambda obj, _: services.pledge_apply_subscription(
+        subscription=obj
+    ),
+    "customer.subscription.deleted": lambda obj, _: services.pledge_apply_subscription(
+        subscription=obj, deleted=True
+    ),
 }
 
 # What a webhook endpoint must send for the app to keep its books (see `stripe_check`).
