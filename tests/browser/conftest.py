@@ -14,14 +14,12 @@ import os
 # with a running loop. Tests only: the app itself never sees this.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-import importlib  # noqa: E402
 import io  # noqa: E402
 import shutil  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from django.apps import apps as django_apps  # noqa: E402
 from django.conf import settings as django_settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
@@ -107,18 +105,7 @@ def _fail_fast(request):
 
 
 @pytest.fixture
-def _role_groups_restored(django_db_blocker):
-    """A live-server test empties every table when it ends, the staff role groups a data
-    migration created included; tests that run later need them. Set up before (so torn down
-    after) `transactional_db`, this puts them back once the tables are empty."""
-    yield
-    create_roles = importlib.import_module("staff.migrations.0001_create_roles").create_roles
-    with django_db_blocker.unblock():
-        create_roles(django_apps, None)
-
-
-@pytest.fixture
-def site(_role_groups_restored, live_server, transactional_db, settings, mailoutbox):
+def site(live_server, transactional_db, settings, mailoutbox):
     """The live server's base URL, with the real demo content loaded (load_demo is idempotent).
 
     The demo staff account is skipped: tests create the users they need.
