@@ -1,5 +1,7 @@
 """Fixtures every test shares. App-specific fixtures live in tests/<app>/conftest.py."""
 
+import importlib
+
 import pytest
 from django.core.cache import cache
 
@@ -50,3 +52,35 @@ def run_tasks(monkeypatch):
         return DBTaskResult.objects.exclude(status="READY").count() - before
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _staff_role_groups(request):
+    """A live-server (transactional) test empties every table when it ends, including the staff
+    role groups a data migration created; tests that run after it need them back."""
+    names = set(request.fixturenames)
+    if not {"db", "transactional_db"} & names:
+        return
+    # Set the database up first (the test asked for it anyway).
+    request.getfixturevalue("transactional_db" if "transactional_db" in names else "db")
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+    from django.db import connection
+
+    from staff.roles import ROLE_GROUPS
+
+    if Group.objects.filter(name__in=ROLE_GROUPS.values()).count() < len(ROLE_GROUPS):
+        # Every staff data migration, in order: the roles, then the grants added since.
+        importlib.import_module("staff.migrations.0001_create_roles").create_roles(apps, None)
+        for later in (
+            "staff.migrations.0002_finance_sees_refunds_and_disputes",
+            "staff.migrations.0003_campaigners_and_finance_retry_failed_emails",
+        ):
+            importlib.import_module(later).grant(apps, _Editor(connection))
+
+
+class _Editor:
+    """The one attribute of a schema editor the staff data migrations read."""
+
+    def __init__(self, connection):
+        self.connection = connection

@@ -105,12 +105,10 @@ def _fail_fast(request):
 
 
 @pytest.fixture
-def site(live_server, transactional_db, django_db_serialized_rollback, settings, mailoutbox):
+def site(live_server, transactional_db, settings, mailoutbox):
     """The live server's base URL, with the real demo content loaded (load_demo is idempotent).
 
-    The demo staff account is skipped: tests create the users they need. A live-server test
-    empties every table when it ends; serialized rollback puts back what migrations created
-    (the staff role groups), which tests that run later rely on.
+    The demo staff account is skipped: tests create the users they need.
     """
     call_command("load_demo", "--no-staff", stdout=io.StringIO())
     return live_server.url

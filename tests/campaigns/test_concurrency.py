@@ -66,7 +66,7 @@ def test_fifty_people_signing_and_confirming_at_once_count_exactly_fifty(setting
     assert campaign.signature_count == 50
     assert Signature.objects.confirmed().filter(campaign=campaign).count() == 50
     assert (
-        "<strong>50</strong> of 100 signatures"
+        "<strong>50</strong> signatures of 100"
         in Client().get("/take-action/race/").content.decode()
     )
 
