@@ -988,6 +988,7 @@ def pledge_receipt_message(*, object_id) -> EmailMultiAlternatives | None:
     )
     if pledge is None or not pledge.email:
         return None
+    pledge.card_brand, pledge.card_last4 = _paying_card(pledge)
     context = pledge_receipt_context(pledge=pledge)
     subject = f"Your receipt: {context['amount']} given to {pledge.campaign.title}"[:200]
     message = EmailMultiAlternatives(
@@ -997,6 +998,19 @@ def pledge_receipt_message(*, object_id) -> EmailMultiAlternatives | None:
     )
     message.attach_alternative(render_to_string("pledges/email/receipt.html", context), "text/html")
     return message
+
+
+def _paying_card(pledge: Pledge) -> tuple[str, str]:
+    """The card's brand and last four digits for the receipt, asked of Stripe by the worker;
+    ("", "") when Stripe gives none or cannot be reached (the receipt then names no card
+    rather than waiting)."""
+    if not pledge.stripe_payment_intent_id:
+        return "", ""
+    try:
+        return stripe_gateway.payment_card(pledge.stripe_payment_intent_id)
+    except PaymentGatewayError as error:
+        logger.info("No card details for pledge %s's receipt: %s", pledge.pk, error.code)
+        return "", ""
 
 
 def pledge_receipt_sent(*, object_id, sent_at) -> None:

@@ -169,6 +169,26 @@ def payment_intent_retrieve(payment_intent_id: str) -> dict:
         raise _translate(error, "payment intent retrieve") from error
 
 
+def payment_card(payment_intent_id: str) -> tuple[str, str]:
+    """(brand, last four digits) of the card that paid the PaymentIntent, from its latest
+    Charge; ("", "") when Stripe names no card (a wallet, a bank debit). Raises
+    PaymentGatewayError."""
+    _require_key()
+    try:
+        client = _client()
+        intent = client.v1.payment_intents.retrieve(payment_intent_id).to_dict()
+        charge_id = intent.get("latest_charge")
+        if isinstance(charge_id, dict):
+            charge_id = charge_id.get("id")
+        if not charge_id:
+            return "", ""
+        charge = client.v1.charges.retrieve(charge_id).to_dict()
+    except stripe.StripeError as error:
+        raise _translate(error, "charge retrieve") from error
+    card = (charge.get("payment_method_details") or {}).get("card") or {}
+    return str(card.get("brand") or "")[:20], str(card.get("last4") or "")[:4]
+
+
 def refund_create(
     *,
     payment_intent: str,

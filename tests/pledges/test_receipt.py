@@ -4,7 +4,12 @@ import pytest
 from django.core import mail
 
 from demo.factories.pledges import PledgeFactory, checkout_session_for
-from pledges.services import pledge_mark_paid, pledge_receipt_context, pledge_send_receipt
+from pledges.services import (
+    pledge_mark_paid,
+    pledge_receipt_context,
+    pledge_send_receipt,
+    pledge_start_checkout,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +65,34 @@ def test_without_org_settings_the_site_name_receives_the_money(campaign, setting
 
     assert context["org_name"] == settings.SITE_NAME
     assert context["tax_statement"] == ""
+
+
+def test_the_receipt_names_the_card_stripe_charged(
+    campaign, org, stripe_settings, mailoutbox, run_tasks
+):
+    pledge = PledgeFactory(campaign=campaign, amount_minor=2500, stripe_checkout_session_id=None)
+    pledge_start_checkout(pledge=pledge)
+    pledge.refresh_from_db()
+    # Paid on the emulator's hosted page with its test Visa ending in 4242; the receipt is
+    # queued with the payment and the worker asks Stripe which card paid.
+    pledge_mark_paid(session=stripe_settings.pay(pledge.stripe_checkout_session_id))
+    run_tasks()
+
+    (message,) = mail.outbox
+    assert "Visa ending in 4242" in message.body
+    assert "Visa ending in 4242" in message.alternatives[0].content
+
+
+def test_a_receipt_waits_for_no_card_details_when_stripe_is_unreachable(
+    campaign, org, stripe_settings, mailoutbox, run_tasks
+):
+    pledge = PledgeFactory(campaign=campaign, amount_minor=2500, stripe_checkout_session_id=None)
+    pledge_start_checkout(pledge=pledge)
+    pledge.refresh_from_db()
+    pledge_mark_paid(session=stripe_settings.pay(pledge.stripe_checkout_session_id))
+    stripe_settings.fail_next(10, status=500)
+    run_tasks()
+
+    (message,) = mail.outbox
+    assert "ending in" not in message.body
+    assert "$25" in message.body
