@@ -15,9 +15,12 @@ worker_class = "sync"
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "20"))
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
-# Recycle workers now and then so a slow leak never grows without bound.
-max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "2000"))
-max_requests_jitter = int(os.environ.get("WEB_MAX_REQUESTS_JITTER", "200"))
+# Worker recycling is off by default: at 2000 requests, under a spike of ~1,000 req/s per server
+# a worker restarted every few seconds and the restarts were the p99 (570-930 ms against 14-19
+# ms without; `make bench`, docs/benchmarks.md). Set WEB_MAX_REQUESTS (e.g. 100000) only to
+# contain a leak you have seen.
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "0"))
+max_requests_jitter = int(os.environ.get("WEB_MAX_REQUESTS_JITTER", "0"))
 # Access logs carry no query strings (a confirmation token or session id must never be logged)
 # and no client address (personal data).
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-")
