@@ -18,9 +18,17 @@ import time
 
 
 def _reset(sock: socket.socket) -> None:
-    """Close with a TCP reset, as a crashed server or a cut cable looks to the client."""
+    """Close with a TCP reset, as a crashed server or a cut cable looks to the client.
+
+    close() alone is not enough: a pump thread blocked in recv() on this socket keeps the
+    connection alive in the kernel until that call returns, so the peer waiting for a reply
+    would wait for ever on a half-open connection (a task worker hung that way after a cut).
+    shutdown(SHUT_RD) wakes the reader first; the close then sends the reset.
+    """
     with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RD)
     with contextlib.suppress(OSError):
         sock.close()
 
