@@ -15,7 +15,7 @@ from core.money import CURRENCIES, format_money_full
 
 # The admin is the top layer: erasing a supporter spans campaigns and pledges, so it goes
 # through the one erasure service above both apps.
-from staff.services import supporters_erase
+from staff.admin_actions import erase_supporters
 
 EXPORT_CHUNK_SIZE = 2000
 EXPORT_COLUMNS = [
@@ -352,13 +352,9 @@ class SignatureAdmin(admin.ModelAdmin):
 
     @admin.action(description="Erase these supporters on every campaign", permissions=["erase"])
     def erase_supporters(self, request, queryset):
-        emails = set(
-            queryset.filter(erased_at__isnull=True).values_list("email_normalized", flat=True)
+        emails = (
+            queryset.filter(erased_at__isnull=True)
+            .values_list("email_normalized", flat=True)
+            .distinct()
         )
-        erased = supporters_erase(emails=emails, by=request.user)
-        self.message_user(
-            request,
-            f"Erased {erased.signatures} signature(s) and {erased.pledges} pledge(s) "
-            f"from {len(emails)} supporter(s).",
-            messages.SUCCESS,
-        )
+        return erase_supporters(self, request, queryset, emails=emails, action="erase_supporters")

@@ -22,7 +22,7 @@ from pledges.stripe_gateway import PaymentGatewayError, is_live_mode
 
 # The admin is the top layer: erasing a supporter spans campaigns and pledges, so it goes
 # through the one erasure service above both apps.
-from staff.services import supporters_erase
+from staff.admin_actions import erase_supporters
 
 # One confirmation page lists every pledge it refunds; more than this at once is a mistake.
 MAX_REFUNDS_AT_ONCE = 100
@@ -504,18 +504,13 @@ class PledgeAdmin(admin.ModelAdmin):
 
     @admin.action(description="Erase these supporters everywhere", permissions=["erase"])
     def erase_supporters(self, request, queryset):
-        emails = set(
+        emails = (
             queryset.filter(erased_at__isnull=True)
             .exclude(email="")
             .values_list("email", flat=True)
+            .distinct()
         )
-        erased = supporters_erase(emails={e.strip().lower() for e in emails}, by=request.user)
-        self.message_user(
-            request,
-            f"Erased {erased.pledges} pledge(s) and {erased.signatures} signature(s) "
-            f"from {len(emails)} supporter(s).",
-            messages.SUCCESS,
-        )
+        return erase_supporters(self, request, queryset, emails=emails, action="erase_supporters")
 
     def monthly_view(self, request):
         """Finance: live monthly gifts, failed renewals and cancellations over the last 12

@@ -1,6 +1,7 @@
 """Reads for the pledge pages, each a fixed number of queries."""
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Lower
 
 from campaigns.models import Campaign
 from campaigns.services import email_normalize
@@ -87,21 +88,23 @@ def monthly_summary(*, campaign: Campaign) -> dict:
     )
 
 
-def monthly_gifts_for_email(*, email: str) -> QuerySet:
-    """Monthly gifts made with `email` that Stripe still bills (for the erasure confirmation:
-    erasing cancels them)."""
-    email = (email or "").strip()
-    if not email:
+def monthly_gifts_for_emails(*, emails) -> QuerySet:
+    """Monthly gifts made with any of `emails` (any case) that Stripe still bills: what
+    erasing these supporters cancels, for the admin's confirmation page. One query."""
+    emails = {e.strip().lower() for e in emails if e and e.strip()}
+    if not emails:
         return Pledge.objects.none()
     return (
-        Pledge.objects.filter(
-            email__iexact=email,
+        Pledge.objects.annotate(email_lower=Lower("email"))
+        .filter(
+            email_lower__in=emails,
             frequency=Pledge.Frequency.MONTHLY,
             renewal_of__isnull=True,
             stripe_subscription_id__isnull=False,
         )
         .exclude(subscription_status="canceled")
         .select_related("campaign")
+        .order_by("created_at")
     )
 
 

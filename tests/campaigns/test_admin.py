@@ -159,7 +159,13 @@ def test_erasing_a_supporter_from_the_admin_needs_the_permission(client, campaig
     user = User.objects.get(username="editor")
     user.user_permissions.add(Permission.objects.get(codename="erase_supporter"))
     client.force_login(user)
-    run_action(client, SIGNATURES_URL, "erase_supporters", [target])
+    asked = run_action(client, SIGNATURES_URL, "erase_supporters", [target])
+    assert "Erase these supporters?" in asked.content.decode()  # asks first, erases nothing
+    assert Signature.objects.filter(first_name="Zed").count() == 2
+    client.post(
+        SIGNATURES_URL,
+        {"action": "erase_supporters", "_selected_action": [target.pk], "confirm_erasure": "yes"},
+    )
 
     assert not Signature.objects.filter(first_name="Zed").exists()
     assert Signature.objects.filter(first_name="Erased").count() == 2

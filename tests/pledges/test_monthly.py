@@ -6,10 +6,12 @@ disputes of renewals, erasure. Events reach the app as signed webhooks through t
 import json
 import re
 import time
-from urllib.parse import parse_qs, urlsplit
+from io import StringIO
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from django.core import mail, signing
+from django.core.management import call_command
 from django.urls import reverse
 
 from demo.factories.pledges import PledgeFactory
@@ -18,6 +20,7 @@ from pledges.forms import CONSENT_TEXT
 from pledges.models import Pledge
 from pledges.services import (
     MANAGE_LINK_SALT,
+    gift_from_manage_token,
     gift_manage_url,
     pledge_create,
     pledge_recount,
@@ -212,9 +215,14 @@ def test_every_monthly_receipt_carries_a_link_to_manage_the_gift(
     run_tasks()  # the worker sends the queued receipts
 
     assert [message.to for message in mail.outbox] == [["monthly@example.org"]] * 2
+    # The signed token carries the second it was made, so the links are read back, not
+    # compared with one made now.
+    link = re.escape(gift_manage_url(gift=gift).split("?t=")[0]) + r"\?t=([^\s\"<&]+)"
     for message in mail.outbox:
-        assert gift_manage_url(gift=gift) in message.body
-        assert gift_manage_url(gift=gift) in message.alternatives[0][0]
+        for body in (message.body, message.alternatives[0][0]):
+            token = re.search(link, body)
+            assert token, body
+            assert gift_from_manage_token(token=unquote(token.group(1))) == gift
 
 
 def manage_token(url: str) -> str:
@@ -334,7 +342,7 @@ def test_a_renewal_payment_is_refunded_and_disputed_like_a_one_off_pledge(
 def test_erasing_a_supporter_cancels_their_gifts_and_redacts_the_customer(
     gift, monthly_campaign, stripe_settings, deliver
 ):
-    assert list(selectors.monthly_gifts_for_email(email="MONTHLY@example.org")) == [gift]
+    assert list(selectors.monthly_gifts_for_emails(emails=["MONTHLY@example.org"])) == [gift]
 
     assert subscription_cancel_for_email(email="monthly@example.org") == 1
     assert subscription_cancel_for_email(email="monthly@example.org") == 0  # idempotent
@@ -348,6 +356,78 @@ def test_erasing_a_supporter_cancels_their_gifts_and_redacts_the_customer(
     stripe_settings.advance_month(2)
     deliver()
     assert totals(monthly_campaign) == (AMOUNT, 1)
+
+
+def erase_from_the_admin(client, gift, **confirm):
+    return client.post(
+        reverse("admin:pledges_pledge_changelist"),
+        {"action": "erase_supporters", "_selected_action": [str(gift.pk)], **confirm},
+    )
+
+
+def test_the_admin_asks_before_erasing_a_monthly_supporter_and_names_the_gift_that_stops(
+    admin_client, gift, monthly_campaign, stripe_settings
+):
+    asked = erase_from_the_admin(admin_client, gift)
+
+    page = asked.content.decode()
+    assert asked.status_code == 200
+    assert "Monthly gifts that will stop" in page
+    assert monthly_campaign.title in page and "$15.00" in page
+    assert re.search(r'data-figure="monthly">1<', page)
+    assert "Yes, erase and cancel their monthly gifts" in page
+    # Asking changed nothing, here or at Stripe.
+    assert stripe_settings.subscriptions[gift.stripe_subscription_id]["status"] == "active"
+    gift.refresh_from_db()
+    assert gift.erased_at is None and gift.email == "monthly@example.org"
+
+
+def test_confirming_the_erasure_cancels_the_gift_at_stripe_and_erases_the_supporter(
+    admin_client, gift, monthly_campaign, stripe_settings, deliver
+):
+    response = erase_from_the_admin(admin_client, gift, confirm_erasure="yes")
+
+    assert response.status_code == 302
+    assert stripe_settings.subscriptions[gift.stripe_subscription_id]["status"] == "canceled"
+    assert stripe_settings.customers[gift.stripe_customer_id]["email"] == ""
+    gift.refresh_from_db()
+    assert gift.erased_at is not None and gift.email == ""
+    assert gift.subscription_status == "canceled"
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("Canceled 1 monthly gift(s) at Stripe" in m for m in messages)
+    deliver()
+    stripe_settings.advance_month(1)
+    deliver()
+    assert totals(monthly_campaign) == (AMOUNT, 1)  # no renewal after the erasure
+
+
+def test_when_stripe_cannot_cancel_the_gift_nothing_is_erased(admin_client, gift, stripe_settings):
+    stripe_settings.fail_next(1, status=500)
+
+    response = erase_from_the_admin(admin_client, gift, confirm_erasure="yes")
+
+    assert response.status_code == 302
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("nothing was erased" in m for m in messages), messages
+    gift.refresh_from_db()
+    assert gift.erased_at is None and gift.email == "monthly@example.org"
+    assert stripe_settings.subscriptions[gift.stripe_subscription_id]["status"] == "active"
+
+    erase_from_the_admin(admin_client, gift, confirm_erasure="yes")  # Stripe answers again
+    gift.refresh_from_db()
+    assert gift.erased_at is not None and gift.subscription_status == "canceled"
+
+
+def test_the_erase_command_cancels_the_gift_and_its_dry_run_touches_nothing(gift, stripe_settings):
+    out = StringIO()
+    call_command("erase_supporter", "monthly@example.org", "--dry-run", stdout=out)
+    assert "and cancel 1 monthly gift(s)" in out.getvalue()
+    assert stripe_settings.subscriptions[gift.stripe_subscription_id]["status"] == "active"
+
+    call_command("erase_supporter", "monthly@example.org", stdout=out)
+    assert "canceling 1 monthly gift(s) at Stripe" in out.getvalue()
+    assert stripe_settings.subscriptions[gift.stripe_subscription_id]["status"] == "canceled"
+    assert "monthly@example.org" not in out.getvalue()
 
 
 def test_the_pledge_form_offers_once_or_monthly_only_where_the_campaign_allows(

@@ -14,10 +14,10 @@ def _entries(model, obj=None):
     return entries.filter(object_id=str(obj.pk)) if obj is not None else entries
 
 
-def _post_action(client, path, action, pks):
+def _post_action(client, path, action, pks, **extra):
     return client.post(
         f"/admin/{path}/",
-        {"action": action, "_selected_action": [str(pk) for pk in pks], "index": 0},
+        {"action": action, "_selected_action": [str(pk) for pk in pks], "index": 0, **extra},
     )
 
 
@@ -40,6 +40,10 @@ def test_erasing_a_supporter_is_logged_without_their_name(client, campaigner):
     signature = sign(make_campaign(), email="private.person@example.org")
     client.force_login(campaigner)
     _post_action(client, "campaigns/signature", "erase_supporters", [signature.pk])
+    assert not _entries(Signature, signature).exists()  # asked first: nothing erased yet
+    _post_action(
+        client, "campaigns/signature", "erase_supporters", [signature.pk], confirm_erasure="yes"
+    )
     entry = _entries(Signature, signature).get()
     assert entry.user == campaigner
     assert "Ana" not in entry.object_repr and "private" not in entry.get_change_message()

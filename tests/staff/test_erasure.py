@@ -118,24 +118,26 @@ def erase_with_the_command(client, admin_user, supporter):
     call_command("erase_supporter", EMAIL, stdout=StringIO())
 
 
-def erase_from_the_signature_admin(client, admin_user, supporter):
+def erase_in_the_admin(client, admin_user, changelist, one):
+    """The admin asks first (nothing is erased yet), then erases when staff confirm."""
     client.force_login(admin_user)
-    one = Signature.objects.filter(email_normalized=EMAIL.lower()).first()
-    response = client.post(
-        reverse("admin:campaigns_signature_changelist"),
-        {"action": "erase_supporters", "_selected_action": [one.pk]},
-    )
+    picked = {"action": "erase_supporters", "_selected_action": [one.pk]}
+    asked = client.post(reverse(changelist), picked)
+    assert asked.status_code == 200
+    assert b"Yes, erase" in asked.content
+    assert Signature.objects.filter(email_normalized=EMAIL.lower(), erased_at=None).exists()
+    response = client.post(reverse(changelist), {**picked, "confirm_erasure": "yes"})
     assert response.status_code == 302
+
+
+def erase_from_the_signature_admin(client, admin_user, supporter):
+    one = Signature.objects.filter(email_normalized=EMAIL.lower()).first()
+    erase_in_the_admin(client, admin_user, "admin:campaigns_signature_changelist", one)
 
 
 def erase_from_the_pledge_admin(client, admin_user, supporter):
-    client.force_login(admin_user)
     one = Pledge.objects.filter(email__iexact=EMAIL).first()
-    response = client.post(
-        reverse("admin:pledges_pledge_changelist"),
-        {"action": "erase_supporters", "_selected_action": [one.pk]},
-    )
-    assert response.status_code == 302
+    erase_in_the_admin(client, admin_user, "admin:pledges_pledge_changelist", one)
 
 
 ENTRY_POINTS = [erase_with_the_command, erase_from_the_signature_admin, erase_from_the_pledge_admin]

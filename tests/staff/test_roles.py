@@ -280,7 +280,16 @@ def test_staff_without_the_export_permission_cannot_export_signatures(
 def test_a_campaigner_erases_a_supporter(client, campaigner, supporter_data):
     _, signature, _, _ = supporter_data
     client.force_login(campaigner)
-    response = _post_action(client, "campaigns/signature", "erase_supporters", [signature.pk])
+    asked = _post_action(client, "campaigns/signature", "erase_supporters", [signature.pk])
+    assert asked.status_code == 200  # the admin asks first
+    response = client.post(
+        _changelist("campaigns/signature"),
+        {
+            "action": "erase_supporters",
+            "_selected_action": [str(signature.pk)],
+            "confirm_erasure": "yes",
+        },
+    )
     assert response.status_code == 302
     signature.refresh_from_db()
     assert signature.erased_at is not None

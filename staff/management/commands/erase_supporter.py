@@ -1,17 +1,12 @@
 """Erase one supporter's personal data everywhere: `manage.py erase_supporter EMAIL [--dry-run]`.
 
-Calls `staff.services.supporter_erase`, the one erasure path (the admin actions use it too): one
-transaction, so either both apps erase or neither does, then reports how many signatures and
-pledges were erased. `--dry-run` runs the same erasure and rolls it back (side effects queued
-with `on_commit` never run). The email is never printed back in full.
+Calls `staff.services.supporter_erase`, the one erasure path (the admin actions use it too): it
+cancels the supporter's monthly gifts at Stripe, then erases in one transaction, so either both
+apps erase or neither does; the command reports the counts. `--dry-run` counts what would happen
+and changes nothing, at Stripe or here. The email is never printed back in full.
 """
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-
-
-class _DryRun(Exception):
-    """Raised to roll back a dry run."""
 
 
 def mask_email(email: str) -> str:
@@ -24,8 +19,9 @@ def mask_email(email: str) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Erase a supporter's personal data from every signature and pledge made with EMAIL. "
-        "Reports the counts; --dry-run shows them without erasing."
+        "Erase a supporter's personal data from every signature and pledge made with EMAIL, "
+        "canceling their monthly gifts at Stripe. Reports the counts; --dry-run shows them "
+        "without changing anything."
     )
 
     def add_arguments(self, parser):
@@ -38,20 +34,22 @@ class Command(BaseCommand):
         if "@" not in email:
             raise CommandError("That does not look like an email address.")
         # Imported here so `manage.py help` works even while an app's service is unavailable.
+        from pledges.stripe_gateway import PaymentGatewayError
         from staff.services import supporter_erase
 
-        counts = {}
-        try:
-            with transaction.atomic():
-                erased = supporter_erase(email=email)
-                counts["signatures"], counts["pledges"] = erased.signatures, erased.pledges
-                if dry_run:
-                    raise _DryRun
-        except _DryRun:
-            pass
         who = mask_email(email)
-        summary = f"{counts['signatures']} signature(s) and {counts['pledges']} pledge(s)"
+        try:
+            erased = supporter_erase(email=email, dry_run=dry_run)
+        except PaymentGatewayError as error:
+            raise CommandError(
+                f"Stripe could not cancel the monthly gifts of {who} ({error}); nothing was "
+                "erased. Run the command again once Stripe answers."
+            ) from None
+        summary = f"{erased.signatures} signature(s) and {erased.pledges} pledge(s)"
         if dry_run:
+            summary += f" and cancel {erased.monthly_canceled} monthly gift(s)"
             self.stdout.write(self.style.WARNING(f"Dry run: would erase {summary} for {who}."))
         else:
+            if erased.monthly_canceled:
+                summary += f", canceling {erased.monthly_canceled} monthly gift(s) at Stripe"
             self.stdout.write(self.style.SUCCESS(f"Erased {summary} for {who}."))
