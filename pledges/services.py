@@ -33,6 +33,7 @@ from core.mail import email_queue
 from core.money import currency, format_money
 from pledges import stripe_gateway
 from pledges.models import Dispute, Pledge, Refund
+from pledges.selectors import monthly_gifts_for_emails
 from pledges.stripe_gateway import PaymentGatewayError
 
 logger = logging.getLogger(__name__)
@@ -1326,13 +1327,8 @@ def subscription_cancel_for_email(*, email: str) -> int:
     if not email:
         return 0
     mine = Pledge.objects.filter(email__iexact=email)
-    gifts = list(
-        mine.filter(
-            frequency=Pledge.Frequency.MONTHLY,
-            renewal_of__isnull=True,
-            stripe_subscription_id__isnull=False,
-        ).exclude(subscription_status="canceled")
-    )
+    # The gifts the erasure confirmation page listed: one definition of a gift Stripe bills.
+    gifts = list(monthly_gifts_for_emails(emails=[email]))
     now = timezone.now()
     for gift in gifts:
         stripe_gateway.subscription_cancel(subscription_id=gift.stripe_subscription_id)
