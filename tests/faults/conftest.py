@@ -27,7 +27,7 @@ from django.db import connection
 
 from stripe_emulator.server import StripeEmulator
 from tests.faults.proxy import FaultProxy
-from tests.faults.smtp import SMTPSink
+from tests.smtp import SMTPSink
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_SECRET = "whsec_fault_suite"

@@ -1,10 +1,10 @@
 """Two app servers, one PostgreSQL and one Redis: nothing lives on a server of its own.
 
-Each server is `gunicorn -c gunicorn.conf.py config.wsgi` (the Procfile's `web`) on a free
-loopback port, on the test database and the test run's Redis. The load goes to both at once;
-afterwards the rows and counters must be exact. (The task worker, `db_worker`, belongs to the
-reliability work; this test runs without it, which is why confirmation emails are not read:
-the test makes confirmation tokens itself with the same SECRET_KEY the servers use.)
+The Procfile's topology on one machine: two `web` processes (`gunicorn -c gunicorn.conf.py
+config.wsgi`, each on a free loopback port) and one `worker` (`manage.py db_worker`), all on the
+test database and the test run's Redis, with an SMTP sink as the mail server. The load goes to
+both servers at once; afterwards the rows, counters and emails must be exact: supporters
+confirm through the links the worker mailed them, and each payment gets one receipt.
 """
 
 import hashlib
@@ -26,17 +26,18 @@ from django.conf import settings
 from django.db import connection
 
 from campaigns.models import Campaign, Signature
-from campaigns.services import signature_confirmation_token
 from demo.factories.articles import ArticleFactory
 from demo.factories.campaigns import CampaignFactory
 from demo.factories.pledges import PledgeFactory, checkout_session_for
 from pledges.models import Pledge, StripeEvent
 from tests.net import free_port
+from tests.smtp import SMTPSink
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 WEBHOOK_SECRET = "whsec_two_servers_test_only"
 SIGN_LIMIT = 10
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
+CONFIRM_PATH = re.compile(r"/take-action/confirm/[^/\s]+/")
 
 pytestmark = [
     pytest.mark.multiserver,
@@ -47,18 +48,42 @@ pytestmark = [
 ]
 
 
-class Server:
-    def __init__(self, env: dict, log_dir: Path, name: str):
-        self.port = free_port()
+class Process:
+    """One of the Procfile's processes, in a session of its own so stop() takes all of it."""
+
+    def __init__(self, command: list[str], env: dict, log_dir: Path, name: str):
         self.log_path = log_dir / f"{name}.log"
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"],
+            command,
             cwd=ROOT,
-            env={**env, "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "2"},
+            env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+        )
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+
+
+class Server(Process):
+    """`web`: gunicorn with the repository's config."""
+
+    def __init__(self, env: dict, log_dir: Path, name: str):
+        self.port = free_port()
+        super().__init__(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"],
+            {**env, "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "2"},
+            log_dir,
+            name,
         )
 
     def wait_ready(self):
@@ -73,15 +98,29 @@ class Server:
             time.sleep(0.3)
         raise AssertionError(f"server did not start:\n{self.log_path.read_text()}")
 
-    def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.log.close()
+
+def worker(env: dict, log_dir: Path) -> Process:
+    """`worker`: the task queue's worker, polling often so the test waits seconds, not minutes."""
+    return Process(
+        [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2"],
+        env,
+        log_dir,
+        "worker",
+    )
+
+
+def wait_for(condition, *, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+    return result
+
+
+def text_of(message) -> str:
+    """The decoded text/plain part of an email (links whole, whatever the transfer encoding)."""
+    part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
 
 
 def request(server, method, path, *, body=None, headers=None):
@@ -119,7 +158,14 @@ def form_post(server, path, fields, *, cookie, forwarded_for=None):
 
 
 @pytest.fixture(scope="module")
-def running_servers(django_db_setup, tmp_path_factory):
+def mail_server():
+    sink = SMTPSink()
+    yield sink
+    sink.close()
+
+
+@pytest.fixture(scope="module")
+def running_servers(django_db_setup, tmp_path_factory, mail_server):
     """Started once for the module, on the test database (tables exist, rows come and go)."""
     db = connection.settings_dict
     database_url = (
@@ -128,14 +174,14 @@ def running_servers(django_db_setup, tmp_path_factory):
         f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     )
     env = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if not name.startswith("PYTEST")},
         "DEBUG": "false",
         "SECRET_KEY": settings.SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": database_url,
         "CACHE_URL": os.environ["CACHE_URL"],
-        "EMAIL_URL": "dummymail://",
+        "EMAIL_URL": f"smtp://127.0.0.1:{mail_server.port}",
         "STRIPE_SECRET_KEY": "sk_test_two_servers",
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "STRIPE_API_BASE": "",
@@ -145,22 +191,25 @@ def running_servers(django_db_setup, tmp_path_factory):
     }
     log_dir = tmp_path_factory.mktemp("servers")
     started = [Server(env, log_dir, "a"), Server(env, log_dir, "b")]
+    processes = [*started, worker(env, log_dir)]
     try:
         for server in started:
             server.wait_ready()
         yield started
     finally:
-        for server in started:
-            server.stop()
+        for process in processes:
+            process.stop()
 
 
 @pytest.fixture
-def servers(running_servers, transactional_db):
+def servers(running_servers, transactional_db, mail_server):
     """Both servers; what a test writes is committed, so they see it (and it is flushed)."""
+    with mail_server.lock:
+        mail_server.messages.clear()
     return running_servers
 
 
-def test_signing_and_confirming_spread_over_two_servers_count_exactly(servers):
+def test_signing_and_confirming_spread_over_two_servers_count_exactly(servers, mail_server):
     campaign = CampaignFactory(slug="two-servers", requires_confirmation=True)
     path = campaign.get_absolute_url()
     people = 60
@@ -189,11 +238,16 @@ def test_signing_and_confirming_spread_over_two_servers_count_exactly(servers):
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(sign, range(people)))
     assert statuses == [303] * people
-    signatures = list(Signature.objects.filter(campaign=campaign))
-    assert len(signatures) == people
+    assert Signature.objects.filter(campaign=campaign).count() == people
 
-    def confirm(signature, server):
-        url = f"/take-action/confirm/{signature_confirmation_token(signature_id=signature.pk)}/"
+    # The worker mails each supporter one confirmation, whichever server took the signature.
+    wait_for(lambda: len(mail_server.messages) >= people, timeout=60, what="the emails")
+    time.sleep(1)  # Long enough for a duplicate to show up, were one sent.
+    expected = [f"signer{n}@example.org" for n in range(people)]
+    assert sorted(mail_server.recipients()) == sorted(expected)
+    links = [CONFIRM_PATH.search(text_of(message)).group(0) for message in mail_server.messages]
+
+    def confirm(url, server):
         status, text, headers = request(server, "GET", url)
         assert status == 200
         if "csrfmiddlewaretoken" not in text:
@@ -204,7 +258,7 @@ def test_signing_and_confirming_spread_over_two_servers_count_exactly(servers):
         return form_post(server, url, {"csrfmiddlewaretoken": token}, cookie=cookie)[0]
 
     # Every link is confirmed twice at once, once on each server: it counts once.
-    jobs = [(signature, server) for signature in signatures for server in servers]
+    jobs = [(link, server) for link in links for server in servers]
     with ThreadPoolExecutor(max_workers=8) as pool:
         confirmed = list(pool.map(lambda job: confirm(*job), jobs))
     assert confirmed == [200] * len(jobs)
@@ -213,7 +267,7 @@ def test_signing_and_confirming_spread_over_two_servers_count_exactly(servers):
     assert Signature.objects.filter(campaign=campaign, confirmed_at__isnull=False).count() == people
 
 
-def test_webhook_deliveries_to_both_servers_count_each_payment_once(servers):
+def test_webhook_deliveries_to_both_servers_count_each_payment_once(servers, mail_server):
     campaign = CampaignFactory(slug="two-servers-money")
     pledges = [PledgeFactory(campaign=campaign, amount_minor=1500) for _ in range(40)]
 
@@ -250,6 +304,11 @@ def test_webhook_deliveries_to_both_servers_count_each_payment_once(servers):
     assert StripeEvent.objects.filter(id__startswith="evt_two_servers_").count() == 40
     assert campaign.amount_collected_minor == 40 * 1500
     assert campaign.supporter_count == 40
+
+    # The worker sends one receipt per payment, though every event arrived twice.
+    wait_for(lambda: len(mail_server.messages) >= 40, timeout=60, what="the receipts")
+    time.sleep(1)  # Long enough for a duplicate to show up, were one sent.
+    assert sorted(mail_server.recipients()) == sorted(pledge.email for pledge in pledges)
 
 
 def test_an_edit_retires_the_cached_page_on_both_servers(servers):
