@@ -405,6 +405,16 @@ class Signature(models.Model):
         indexes = [
             models.Index(fields=["campaign", "confirmed_at"], name="signature_campaign_confirmed"),
             models.Index(fields=["email_normalized"], name="signature_email"),
+            # "Recent supporters" reads the newest 12 of these; with the filter in the index it
+            # reads just those 12, however few supporters chose to be shown (without it,
+            # PostgreSQL walked every confirmed row of the campaign: 46 ms at 100,000).
+            models.Index(
+                fields=["campaign", "-confirmed_at", "-id"],
+                name="signature_public_recent",
+                condition=models.Q(
+                    confirmed_at__isnull=False, erased_at__isnull=True, show_publicly=True
+                ),
+            ),
         ]
 
     def __str__(self):
