@@ -48,7 +48,7 @@ class SuggestedAmountInline(admin.TabularInline):
     form = SuggestedAmountAdminForm
     extra = 0
     fields = ("amount_minor", "position", "is_default")
-    verbose_name = "suggested pledge amount"
+    verbose_name = "suggested gift amount"
 
 
 @admin.register(Campaign)
@@ -97,7 +97,7 @@ class CampaignAdmin(admin.ModelAdmin):
             {"fields": ("signature_goal", "signature_milestones", "requires_confirmation")},
         ),
         (
-            "Pledges",
+            "Gifts",
             {
                 "fields": (
                     "pledges_enabled",

@@ -169,12 +169,12 @@ class CampaignAdminForm(MoneyFormMixin, forms.ModelForm):
         help_text="In the campaign's currency, e.g. 50,000 for $50,000. 0: no money goal.",
     )
     pledge_minimum_minor = MoneyField(
-        label="Smallest pledge",
+        label="Smallest gift",
         required=False,
         help_text="Empty: one unit of the currency (1 USD, 1 JPY...).",
     )
     pledge_maximum_minor = MoneyField(
-        label="Largest pledge",
+        label="Largest gift",
         required=False,
         help_text="Empty: 10,000 units of the currency.",
     )
@@ -201,7 +201,7 @@ class CampaignAdminForm(MoneyFormMixin, forms.ModelForm):
             self.add_error(
                 "pledge_maximum_minor",
                 ValidationError(
-                    "The largest pledge must be at least the smallest.",
+                    "The largest gift must be at least the smallest.",
                     code="maximum_below_minimum",
                 ),
             )
@@ -209,7 +209,7 @@ class CampaignAdminForm(MoneyFormMixin, forms.ModelForm):
 
 
 class SuggestedAmountAdminForm(MoneyFormMixin, forms.ModelForm):
-    """A suggested pledge amount, typed in the campaign's currency (the admin passes it in)."""
+    """A suggested gift amount, typed in the campaign's currency (the admin passes it in)."""
 
     amount_minor = MoneyField(label="Amount")
 

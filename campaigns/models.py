@@ -98,21 +98,22 @@ class Campaign(models.Model):
     )
 
     # Pledge settings. Money is an integer in the currency's minor unit (cents, pence, yen).
-    pledges_enabled = models.BooleanField(default=True)
+    pledges_enabled = models.BooleanField("gifts enabled", default=True)
     currency = models.CharField(max_length=3, default="USD", choices=CURRENCY_CHOICES)
     money_goal_minor = models.PositiveBigIntegerField(default=0)
     monthly_enabled = models.BooleanField(
         "offer monthly gifts",
         default=False,
-        help_text="The pledge form offers Once or Monthly (a Stripe subscription).",
+        help_text="The gift form offers Once or Monthly (a Stripe subscription).",
     )
     pledge_minimum_minor = models.PositiveBigIntegerField(
+        "smallest gift",
         null=True,
         blank=True,
         help_text="Empty: one major unit (1 USD...) or Stripe's minimum if higher (50 JPY).",
     )
     pledge_maximum_minor = models.PositiveBigIntegerField(
-        null=True, blank=True, help_text="Empty: 10,000 major units."
+        "largest gift", null=True, blank=True, help_text="Empty: 10,000 major units."
     )
 
     # Counters, kept for speed; changed only by campaigns.services with atomic F() updates and
@@ -156,7 +157,7 @@ class Campaign(models.Model):
         return reverse("campaigns:detail", kwargs={"slug": self.slug})
 
     def clean(self):
-        """Pledge limits Stripe can take: a minimum below Stripe's minimum charge in the
+        """Gift limits Stripe can take: a minimum below Stripe's minimum charge in the
         currency would fail at Checkout for every supporter who tried it."""
         super().clean()
         try:

@@ -8,7 +8,7 @@ from staff import views as staff_views
 
 admin.site.site_header = f"{settings.SITE_NAME} staff"
 admin.site.site_title = f"{settings.SITE_NAME} staff"
-admin.site.index_title = "Run articles, campaigns, signatures and pledges"
+admin.site.index_title = "Run articles, campaigns, signatures and gifts"
 
 handler403 = "staff.views.permission_denied"
 # A database outage outside a view is the 503 page too (core.views.server_error).

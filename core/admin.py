@@ -19,7 +19,7 @@ class EmailDeliveryAdmin(admin.ModelAdmin):
     list_display = ["__str__", "status", "attempts", "last_error", "created_at", "sent_at"]
     list_filter = ["status", "kind"]
     search_fields = ["object_id"]
-    search_help_text = "Search by signature or pledge id."
+    search_help_text = "Search by signature or gift id."
     actions = ["retry"]
     fields = [
         "kind",

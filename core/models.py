@@ -43,7 +43,7 @@ class EmailDelivery(models.Model):
     ACTIVE = (Status.QUEUED, Status.SENDING)
 
     kind = models.CharField(max_length=40, help_text='What it is, e.g. "signature_confirmation".')
-    object_id = models.CharField(max_length=64, help_text="The signature or pledge it is about.")
+    object_id = models.CharField(max_length=64, help_text="The signature or gift it is about.")
     # Dotted paths of module-level functions: build(*, object_id) -> EmailMessage | None, and
     # on_sent(*, object_id, sent_at) -> None.
     build = models.CharField(max_length=200)

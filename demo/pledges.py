@@ -53,7 +53,7 @@ def load(*, stdout, style):
     """Create the demo pledges unless they exist already (idempotent)."""
     campaign = Campaign.objects.filter(slug=LEAD_SLUG).first()
     if campaign is None:
-        stdout.write(style.WARNING(f"No campaign {LEAD_SLUG!r}; demo pledges skipped."))
+        stdout.write(style.WARNING(f"No campaign {LEAD_SLUG!r}; demo gifts skipped."))
         return
     created = 0
     now = timezone.now()
@@ -85,4 +85,4 @@ def load(*, stdout, style):
             created_at=moment, paid_at=moment, counted_at=moment, updated_at=moment
         )
         created += 1
-    stdout.write(style.SUCCESS(f"Demo pledges: {created} created."))
+    stdout.write(style.SUCCESS(f"Demo gifts: {created} created."))

@@ -1,4 +1,4 @@
-"""Finance staff's view of pledges: read-only money, Stripe links, CSV export, refunds."""
+"""Finance staff's view of gifts (`Pledge`): read-only money, Stripe links, CSV export, refunds."""
 
 from datetime import timedelta
 
@@ -62,7 +62,7 @@ class PendingOverAnHourFilter(admin.SimpleListFilter):
 
 
 CSV_HEADER = [
-    "pledge_id",
+    "gift_id",
     "created_at",
     "paid_at",
     "campaign",
@@ -137,7 +137,7 @@ class PledgeAdmin(admin.ModelAdmin):
         "=stripe_checkout_session_id",
         "=stripe_payment_intent_id",
     ]
-    search_help_text = "Search by name, email, pledge id or Stripe id."
+    search_help_text = "Search by name, email, gift id or Stripe id."
     date_hierarchy = "created_at"
     actions = ["export_csv", "request_refund", "erase_supporters"]
     readonly_fields = [
@@ -335,21 +335,21 @@ class PledgeAdmin(admin.ModelAdmin):
     def checkout_session_link(self, pledge):
         return _dashboard_link("checkout/sessions/", pledge.stripe_checkout_session_id)
 
-    @admin.action(description="Export selected pledges as CSV", permissions=["export"])
+    @admin.action(description="Export selected gifts as CSV", permissions=["export"])
     def export_csv(self, request, queryset):
         # Exporting personal data leaves a trace in the admin history, on each campaign.
         campaign_ids = list(queryset.order_by().values_list("campaign_id", flat=True).distinct())
         log_export(
             user=request.user,
             objects=Campaign.objects.filter(pk__in=campaign_ids),
-            message="Exported pledges as CSV.",
+            message="Exported gifts as CSV.",
         )
         return csv_response(
-            header=CSV_HEADER, rows=pledge_csv_rows(queryset), filename_prefix="pledges"
+            header=CSV_HEADER, rows=pledge_csv_rows(queryset), filename_prefix="gifts"
         )
 
     @admin.action(
-        description="Refund selected pledges in full (asks to confirm)", permissions=["refund"]
+        description="Refund selected gifts in full (asks to confirm)", permissions=["refund"]
     )
     def request_refund(self, request, queryset):
         """First a confirmation page listing each pledge and its balance; Stripe only on Confirm.
@@ -363,7 +363,7 @@ class PledgeAdmin(admin.ModelAdmin):
         if len(pledges) > MAX_REFUNDS_AT_ONCE:
             self.message_user(
                 request,
-                f"Refund at most {MAX_REFUNDS_AT_ONCE} pledges at a time; "
+                f"Refund at most {MAX_REFUNDS_AT_ONCE} gifts at a time; "
                 "filter the list to fewer first. Nothing was refunded.",
                 messages.ERROR,
             )
@@ -415,7 +415,7 @@ class PledgeAdmin(admin.ModelAdmin):
         if asked:
             self.message_user(
                 request,
-                f"Stripe was asked to refund {asked} pledge{'s' if asked != 1 else ''}. "
+                f"Stripe was asked to refund {asked} gift{'s' if asked != 1 else ''}. "
                 "A refund lowers the total once Stripe says it succeeded.",
                 messages.SUCCESS,
             )
@@ -539,12 +539,12 @@ class PledgeAdmin(admin.ModelAdmin):
         response = super().changelist_view(request, extra_context=extra_context)
         context = getattr(response, "context_data", None)
         if context and "cl" in context:
-            # Pledged (intent) against collected (paid, net of refunds) for what is listed:
+            # Started (intent) against collected (paid, net of refunds) for what is listed:
             # filter by campaign to see one campaign's figures.
             context["pledge_totals"] = [
                 {
                     "currency": row["currency"],
-                    "pledged": format_money_full(row["pledged"], row["currency"]),
+                    "started": format_money_full(row["pledged"], row["currency"]),
                     "collected": format_money_full(row["paid"] - row["refunded"], row["currency"]),
                 }
                 for row in selectors.pledge_totals(pledges=context["cl"].queryset)
@@ -609,7 +609,7 @@ class DisputeAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="pledge")
+    @admin.display(description="gift")
     def pledge_link(self, dispute):
         return str(dispute.pledge_id)[:8]
 

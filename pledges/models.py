@@ -8,7 +8,7 @@ from core.money import format_money_full
 
 
 class Pledge(models.Model):
-    """A supporter's pledge of money to a campaign.
+    """A supporter's gift of money to a campaign ("gift" to staff and supporters alike).
 
     Created pending before Stripe Checkout; counts toward the campaign only once Stripe confirms
     payment (`counted_at` is set in the same transaction as the campaign's total changes).
@@ -76,6 +76,7 @@ class Pledge(models.Model):
         null=True,
         blank=True,
         related_name="renewals",
+        verbose_name="monthly gift",
         help_text="The monthly gift this renewal payment belongs to.",
     )
     stripe_invoice_id = models.CharField(max_length=255, null=True, blank=True, editable=False)
@@ -146,9 +147,11 @@ class Pledge(models.Model):
                 name="pledge_monthly_gifts",
             ),
         ]
+        verbose_name = "gift"
+        verbose_name_plural = "gifts"
         permissions = [
-            ("export_pledge", "Can export pledges as CSV"),
-            ("refund_pledge", "Can refund a pledge through Stripe"),
+            ("export_pledge", "Can export gifts as CSV"),
+            ("refund_pledge", "Can refund a gift through Stripe"),
         ]
 
     def __str__(self):
@@ -190,7 +193,9 @@ class Refund(models.Model):
         FRAUDULENT = "fraudulent", "Fraudulent"
         OTHER = "", "Other or not given"
 
-    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="refunds")
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.PROTECT, related_name="refunds", verbose_name="gift"
+    )
     stripe_refund_id = models.CharField(max_length=255, null=True, blank=True, editable=False)
     amount_minor = models.PositiveBigIntegerField()
     currency = models.CharField(max_length=3)
@@ -251,7 +256,9 @@ class Dispute(models.Model):
     # A chargeback under way: Stripe refuses refunds (`charge_disputed`); an inquiry does not.
     BLOCKS_REFUNDS = (Status.NEEDS_RESPONSE, Status.UNDER_REVIEW)
 
-    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="disputes")
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.PROTECT, related_name="disputes", verbose_name="gift"
+    )
     stripe_dispute_id = models.CharField(max_length=255, unique=True)
     amount_minor = models.PositiveBigIntegerField()
     currency = models.CharField(max_length=3)

@@ -183,7 +183,7 @@ def _refusal(pledge: Pledge, error: PaymentGatewayError) -> CheckoutRefused | No
         else:
             low = format_money(limits.minimum_minor, limits.code)
             high = format_money(limits.maximum_minor, limits.code)
-            message = f"The payment service takes pledges from {low} to {high}."
+            message = f"The payment service takes gifts from {low} to {high}."
     return CheckoutRefused(message, field=field, code=error.code, status=error.status)
 
 
@@ -350,13 +350,13 @@ def pledge_mark_paid(*, session: dict, send_receipt: bool = True) -> Pledge | No
         if pledge is None or pledge.counted_at is not None:
             return pledge
         if not _session_matches(pledge, session):
-            _flag(pledge, f"Paid session {session.get('id')} is not this pledge's session.")
+            _flag(pledge, f"Paid session {session.get('id')} is not this gift's session.")
             return pledge
         amount, currency = session.get("amount_total"), (session.get("currency") or "").upper()
         if amount != pledge.amount_minor or currency != pledge.currency.upper():
             _flag(
                 pledge,
-                f"Stripe reported {amount} {currency}; the pledge is "
+                f"Stripe reported {amount} {currency}; the gift is "
                 f"{pledge.amount_minor} {pledge.currency}. Not counted.",
             )
             return pledge
@@ -537,7 +537,7 @@ def pledge_apply_refund(*, refund: dict) -> Refund | None:
         )["total"]
         if succeeded > pledge.amount_minor:
             # Only corrupted data gets here: Stripe never refunds more than the charge.
-            raise ValueError("refunds exceed the pledge's amount")
+            raise ValueError("refunds exceed the gift's amount")
         pledge.amount_refunded_minor = succeeded
         pledge.amount_withdrawn_minor = min(
             pledge.amount_withdrawn_minor, pledge.amount_minor - succeeded
@@ -728,7 +728,7 @@ def pledge_request_refund(
     with transaction.atomic():
         locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
         if locked.counted_at is None or not locked.stripe_payment_intent_id:
-            raise ValidationError("Only a paid pledge can be refunded.", code="nothing_to_refund")
+            raise ValidationError("Only a paid gift can be refunded.", code="nothing_to_refund")
         if locked.disputes.filter(status__in=Dispute.BLOCKS_REFUNDS).exists():
             raise ValidationError(
                 "This payment is disputed; Stripe refuses refunds until the dispute closes.",
@@ -737,7 +737,7 @@ def pledge_request_refund(
         refundable = pledge_refundable_minor(pledge=locked)
         if refundable == 0:
             raise ValidationError(
-                "Nothing is left to refund on this pledge.", code="nothing_to_refund"
+                "Nothing is left to refund on this gift.", code="nothing_to_refund"
             )
         amount = refundable if amount_minor is None else amount_minor
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
@@ -820,7 +820,7 @@ def pledge_erase_for_email(*, email: str) -> list:
     return ids
 
 
-ERASED_PLEDGE = "Erased pledge"
+ERASED_PLEDGE = "Erased gift"
 
 
 def pledge_recount(*, campaign_ids: list[int] | None = None, dry_run: bool = False) -> list[dict]:

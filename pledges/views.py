@@ -110,7 +110,7 @@ def thanks(request, pledge_id):
     """After Checkout: confirm the payment (if the webhook has not yet) and say what is next."""
     pledge = selectors.pledge_with_campaign(pledge_id=pledge_id)
     if pledge is None:
-        raise Http404("No such pledge.")
+        raise Http404("No such gift.")
     session_id = request.GET.get("session_id", "")
     check_failed = False
     # Each reload asks Stripe once at most every few seconds per pledge (the webhook is the

@@ -1,4 +1,4 @@
-"""The admin's "Erase these supporters" action, shared by the signature and pledge admins.
+"""The admin's "Erase these supporters" action, shared by the signature and gift admins.
 
 Erasure cannot be undone and can cancel a supporter's monthly gifts at Stripe, so the action
 asks first, as Django's own "Delete selected" does: the first POST shows what will be erased
@@ -47,7 +47,7 @@ def erase_supporters(modeladmin, request, queryset, *, emails, action: str):
         )
         modeladmin.message_user(
             request,
-            f"Erased {erased.signatures} signature(s) and {erased.pledges} pledge(s) "
+            f"Erased {erased.signatures} signature(s) and {erased.pledges} gift(s) "
             f"from {len(emails)} supporter(s).{canceled}",
             messages.SUCCESS,
         )

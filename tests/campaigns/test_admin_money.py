@@ -101,7 +101,7 @@ def test_the_largest_pledge_cannot_be_below_the_smallest(admin_client):
     )
 
     assert response.context["adminform"].form.errors["pledge_maximum_minor"] == [
-        "The largest pledge must be at least the smallest."
+        "The largest gift must be at least the smallest."
     ]
 
 

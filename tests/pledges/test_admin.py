@@ -31,7 +31,7 @@ def paid_pledge(campaign, **fields):
     return pledge
 
 
-def test_the_pledge_list_shows_formatted_amounts_stripe_links_and_pledged_against_collected(
+def test_the_gift_list_shows_formatted_amounts_stripe_links_and_started_against_collected(
     client, campaign
 ):
     paid = paid_pledge(campaign, amount_minor=2550)
@@ -45,8 +45,8 @@ def test_the_pledge_list_shows_formatted_amounts_stripe_links_and_pledged_agains
     assert "$25.50" in html
     change = client.get(reverse("admin:pledges_pledge_change", args=[paid.pk])).content.decode()
     assert f"https://dashboard.stripe.com/test/payments/{paid.stripe_payment_intent_id}" in change
-    assert "Pledged (intent)" in html
-    assert "$125.50" in html  # pledged: both pledges
+    assert "Started (every checkout begun" in html
+    assert "$125.50" in html  # started: both gifts
     assert "<td>$25.50</td>" in html  # collected: the paid one
 
 
@@ -112,7 +112,7 @@ def test_csv_export_streams_and_includes_email_only_for_supporters_who_want_upda
 
     assert response.streaming
     body = b"".join(response.streaming_content).decode()
-    assert body.startswith("pledge_id,")
+    assert body.startswith("gift_id,")
     assert "yes@example.org" in body
     assert "no@example.org" not in body
     assert "'=HYPERLINK(1)" in body
@@ -138,7 +138,7 @@ def test_the_refund_action_asks_stripe_and_records_the_refund_it_answers(
         follow=True,
     )  # fmt: skip
 
-    assert "Stripe was asked to refund 1 pledge" in response.content.decode()
+    assert "Stripe was asked to refund 1 gift" in response.content.decode()
     refund = pledge.refunds.get()
     assert refund.stripe_refund_id in emu.refunds
     assert (refund.amount_minor, refund.status, refund.requested_by) == (2500, "succeeded", finance)
@@ -183,6 +183,6 @@ def test_csv_export_streams_100000_pledges_reading_them_in_chunks(client, campai
 
     assert response.streaming
     stream = iter(response.streaming_content)
-    assert next(stream).startswith(b"pledge_id,")  # The header goes out before rows are read.
+    assert next(stream).startswith(b"gift_id,")  # The header goes out before rows are read.
     rows = sum(1 for _ in stream)
     assert rows == 100_000

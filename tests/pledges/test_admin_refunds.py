@@ -89,7 +89,7 @@ def test_confirming_asks_stripe_for_each_balance_and_records_it_in_the_history(
         follow=True,
     )
 
-    assert "Stripe was asked to refund 1 pledge" in response.content.decode()
+    assert "Stripe was asked to refund 1 gift" in response.content.decode()
     assert [r["amount"] for r in emu.refunds.values()] == [2500]
     assert refund_history(first) == [
         "Asked Stripe to refund $25.00 "
@@ -129,7 +129,7 @@ def test_selecting_everything_cannot_refund_more_than_a_hundred_pledges_at_once(
         follow=True,
     )
 
-    assert "Refund at most 100 pledges at a time" in response.content.decode()
+    assert "Refund at most 100 gifts at a time" in response.content.decode()
 
 
 def test_the_change_page_offers_a_refund_button_only_to_staff_who_may_refund(client, campaign):

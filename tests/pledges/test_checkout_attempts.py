@@ -142,7 +142,7 @@ def test_stripe_refusing_the_amount_is_the_supporters_to_fix_not_an_outage(
 
     assert response.status_code == 400, response.status_code
     html = response.content.decode()
-    assert "The payment service takes pledges from $0.50" in html
+    assert "The payment service takes gifts from $0.50" in html
     assert "Payments are unavailable" not in html
     assert Pledge.objects.get().checkout_attempt == 1
 

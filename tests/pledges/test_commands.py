@@ -53,13 +53,13 @@ def test_sync_pledges_records_payments_whose_webhooks_never_came(campaign, strip
     assert paid.status == Pledge.Status.PAID
     assert expired.status == Pledge.Status.EXPIRED
     assert still_open.status == Pledge.Status.PENDING
-    assert "Checked 3 pledge(s); 2 changed" in output
+    assert "Checked 3 gift(s); 2 changed" in output
     campaign.refresh_from_db()
     assert campaign.amount_collected_minor == 2500
 
     again = run("sync_pledges", "--older-than-minutes", "10")
 
-    assert "Checked 1 pledge(s); 0 changed" in again
+    assert "Checked 1 gift(s); 0 changed" in again
     campaign.refresh_from_db()
     assert campaign.amount_collected_minor == 2500
 
@@ -73,7 +73,7 @@ def test_sync_pledges_leaves_recent_pledges_to_their_webhooks(campaign, stripe_s
 
     recent.refresh_from_db()
     assert recent.status == Pledge.Status.PENDING
-    assert "Checked 0 pledge(s)" in output
+    assert "Checked 0 gift(s)" in output
 
 
 def test_sync_pledges_dry_run_changes_nothing(campaign, stripe_settings):

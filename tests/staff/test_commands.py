@@ -116,7 +116,7 @@ def supporter(db):
 def test_erase_supporter_erases_signatures_and_pledges_and_reports_counts(supporter):
     first, _ = supporter
     output = erase("jane.doe@example.org")
-    assert "Erased 2 signature(s) and 1 pledge(s)" in output
+    assert "Erased 2 signature(s) and 1 gift(s)" in output
     assert not Signature.objects.filter(email_normalized="jane.doe@example.org").exists()
     assert not Pledge.objects.filter(email__iexact="jane.doe@example.org").exists()
     assert Signature.objects.filter(email_normalized="someone.else@example.org").exists()
@@ -134,14 +134,14 @@ def test_erase_supporter_never_prints_the_email_back(supporter):
 
 def test_erase_supporter_dry_run_counts_and_changes_nothing(supporter):
     output = erase("jane.doe@example.org", dry_run=True)
-    assert "would erase 2 signature(s) and 1 pledge(s)" in output
+    assert "would erase 2 signature(s) and 1 gift(s)" in output
     assert Signature.objects.filter(email_normalized="jane.doe@example.org").count() == 2
     assert Pledge.objects.filter(email="jane.doe@example.org", erased_at__isnull=True).exists()
 
 
 def test_erase_supporter_twice_erases_nothing_the_second_time(supporter):
     erase("jane.doe@example.org")
-    assert "Erased 0 signature(s) and 0 pledge(s)" in erase("jane.doe@example.org")
+    assert "Erased 0 signature(s) and 0 gift(s)" in erase("jane.doe@example.org")
 
 
 def test_erase_supporter_refuses_something_that_is_not_an_email(db):

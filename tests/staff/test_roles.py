@@ -370,7 +370,7 @@ def test_finance_may_ask_for_refunds_and_an_unpaid_pledge_is_refused(
     response = _post_action(client, "pledges/pledge", "request_refund", [pending.pk])
     # The confirmation page comes first, and offers nothing to confirm for an unpaid pledge.
     assert response.status_code == 200
-    assert "None of the selected pledges can be refunded" in response.content.decode()
+    assert "None of the selected gifts can be refunded" in response.content.decode()
     assert 'name="post"' in response.content.decode()
     assert "Confirm: refund" not in response.content.decode()
 

@@ -12,7 +12,7 @@ from demo import articles, campaigns, pledges, staff
 
 
 class Command(BaseCommand):
-    help = "Load demo articles, campaigns, signatures and pledges (safe to run again)."
+    help = "Load demo articles, campaigns, signatures and gifts (safe to run again)."
 
     def add_arguments(self, parser):
         parser.add_argument(

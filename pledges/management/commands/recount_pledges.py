@@ -11,7 +11,7 @@ from pledges import services
 
 
 class Command(BaseCommand):
-    help = "Recount campaigns' money collected and supporters from counted pledges."
+    help = "Recount campaigns' money collected and supporters from counted gifts."
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -24,14 +24,14 @@ EVENT_HISTORY_SECONDS = 30 * 24 * 3600
 
 
 class Command(BaseCommand):
-    help = "Check pending and processing pledges against Stripe and record what it reports."
+    help = "Check pending and processing gifts against Stripe and record what it reports."
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--older-than-minutes",
             type=int,
             default=10,
-            help="Only pledges started at least this long ago (default 10).",
+            help="Only gifts started at least this long ago (default 10).",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Report what Stripe says; change nothing."
@@ -74,14 +74,14 @@ class Command(BaseCommand):
                 self.stdout.write(f"{pledge.pk}: {before} -> {pledge.status}")
         abandoned = services.pledge_expire_abandoned(dry_run=options["dry_run"])
         summary = (
-            f"Checked {checked} pledge(s); {changed} changed; {failed} could not be checked; "
+            f"Checked {checked} gift(s); {changed} changed; {failed} could not be checked; "
             f"{abandoned} abandoned without a checkout expired."
         )
         if options["dry_run"]:
             summary += " (dry run: nothing changed)"
         self.stdout.write(self.style.SUCCESS(summary))
         if failed and failed == checked:
-            raise CommandError("Stripe could not be reached for any pledge.")
+            raise CommandError("Stripe could not be reached for any gift.")
         if not options["skip_events"]:
             self._catch_up_events(options)
 

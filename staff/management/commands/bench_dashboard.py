@@ -38,7 +38,7 @@ class _Rollback(Exception):
 
 class Command(BaseCommand):
     help = (
-        "Seed signatures and pledges, time renders of the staff dashboard, print the median "
+        "Seed signatures and gifts, time renders of the staff dashboard, print the median "
         "and the query count. Rolls the data back unless --keep."
     )
 
@@ -141,7 +141,7 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:  # fresh statistics, as autovacuum would give
                 cursor.execute("ANALYZE campaigns_signature, pledges_pledge, campaigns_campaign")
         self.stdout.write(
-            f"Seeded {campaigns} live campaigns, {signatures:,} signatures, {pledges:,} pledges "
+            f"Seeded {campaigns} live campaigns, {signatures:,} signatures, {pledges:,} gifts "
             f"in {time.perf_counter() - started:.1f} s."
         )
 

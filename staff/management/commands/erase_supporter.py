@@ -19,7 +19,7 @@ def mask_email(email: str) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Erase a supporter's personal data from every signature and pledge made with EMAIL, "
+        "Erase a supporter's personal data from every signature and gift made with EMAIL, "
         "canceling their monthly gifts at Stripe. Reports the counts; --dry-run shows them "
         "without changing anything."
     )
@@ -45,7 +45,7 @@ class Command(BaseCommand):
                 f"Stripe could not cancel the monthly gifts of {who} ({error}); nothing was "
                 "erased. Run the command again once Stripe answers."
             ) from None
-        summary = f"{erased.signatures} signature(s) and {erased.pledges} pledge(s)"
+        summary = f"{erased.signatures} signature(s) and {erased.pledges} gift(s)"
         if dry_run:
             summary += f" and cancel {erased.monthly_canceled} monthly gift(s)"
             self.stdout.write(self.style.WARNING(f"Dry run: would erase {summary} for {who}."))
