@@ -80,5 +80,9 @@ class EmailDelivery(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} for {self.object_id}"
 
+    # What staff read for a stored kind that does not say it plainly. The stored value is an
+    # identifier other code looks rows up by, so it keeps its name ("pledge" is not shown).
+    KIND_NAMES = {"pledge_receipt": "Gift receipt"}
+
     def get_kind_display(self) -> str:
-        return self.kind.replace("_", " ").capitalize()
+        return self.KIND_NAMES.get(self.kind) or self.kind.replace("_", " ").capitalize()

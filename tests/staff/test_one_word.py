@@ -19,6 +19,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.urls import reverse
 
+from core.models import EmailDelivery
 from demo.factories.pledges import PledgeFactory, checkout_session_for
 from pledges.admin import CSV_HEADER
 from pledges.models import Pledge
@@ -27,6 +28,7 @@ from pledges.services import (
     pledge_apply_refund,
     pledge_mark_paid,
     pledge_receipt_message,
+    pledge_send_receipt,
 )
 from tests.staff.conftest import make_campaign, pledge, sign
 
@@ -222,6 +224,29 @@ def test_the_finance_role_and_its_permissions_say_gift(client, giving):
     assert "Can refund a gift through Stripe" in text
     assert "Can export gifts as CSV" in text
     assert_says_gift_not_pledge(text)
+
+
+def test_the_email_deliveries_name_the_receipt_a_gift_receipt(client, finance, giving):
+    pledge_send_receipt(pledge_id=giving["paid"].pk)
+    delivery = EmailDelivery.objects.get(kind="pledge_receipt")  # the stored kind: an identifier
+    client.force_login(finance)
+    listed = page_text(client, reverse("admin:core_emaildelivery_changelist"))
+    shown = page_text(client, reverse("admin:core_emaildelivery_change", args=[delivery.pk]))
+
+    assert "Gift receipt" in listed and "Gift receipt" in shown
+    assert_says_gift_not_pledge(listed)
+    assert_says_gift_not_pledge(shown)
+
+
+def test_the_campaign_form_names_its_gift_settings(client, campaigner, giving):
+    client.force_login(campaigner)
+    campaign = giving["campaign"]
+    text = page_text(client, reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
+    listed = page_text(client, reverse("admin:campaigns_campaign_changelist"))
+
+    assert "Gifts enabled" in text and "Smallest gift" in text and "Largest gift" in text
+    assert_says_gift_not_pledge(text)
+    assert_says_gift_not_pledge(listed)
 
 
 def test_the_receipt_email_says_gift(giving, settings):
