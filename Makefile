@@ -20,7 +20,7 @@ help:
 	@echo "make test         install and run the whole test suite (DATABASE_URL picks the database)"
 	@echo "make faults       the fault suite: gunicorn + worker through fault proxies (PostgreSQL, Redis)"
 	@echo "make lint         ruff and the migration check"
-	@echo "make bench        load test of the production setup: gunicorn, PostgreSQL, Redis, wrk"
+	@echo "make bench        load test of the production setup: gunicorn, PostgreSQL, Redis, wrk (BENCH_ARGS='--only actions')"
 	@echo "make screenshots  PNG screenshots of the key pages into docs/screenshots/"
 
 $(PY):
@@ -70,7 +70,7 @@ format: install
 	$(PY) -m ruff check --fix .
 
 bench: install
-	$(PY) bin/bench
+	$(PY) bin/bench $(BENCH_ARGS)
 
 # Same production-like settings as `test`; rewrites the PNGs in docs/screenshots/ (commit them).
 screenshots: export DEBUG = false

@@ -63,7 +63,9 @@ def email_queue(
     """
     object_id = str(object_id)
     now = timezone.now()
-    with transaction.atomic():
+    # Joins the caller's transaction without a savepoint: the insert ignores its conflict
+    # rather than raising, so there is nothing to roll back to.
+    with transaction.atomic(savepoint=False):
         # `one_active_delivery_per_email` turns a second one into a no-op: no exception path.
         EmailDelivery.objects.bulk_create(
             [

@@ -1,6 +1,7 @@
 """Fixed-window rate limits kept in Django's cache (Redis in production, shared by all servers).
 
-`cache.add` then `cache.incr` is atomic on Redis and on the local-memory cache, so concurrent
+On Redis one MULTI creates the window's counter and increments it; elsewhere (the
+local-memory cache of development) `cache.add` then `cache.incr`. Both are atomic, so concurrent
 requests cannot slip past the limit together.
 
 When the cache does not answer, the limit falls back to a counter in this process (the same
@@ -14,7 +15,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 from core.logging import Throttle
 
@@ -70,6 +72,17 @@ def is_limited(*, scope: str, key: str, rate: str) -> bool:
 
 
 def _shared_hit(cache_key: str, limit: Rate) -> int:
+    backend = caches["default"]  # The backend itself: `cache` is a proxy to it.
+    if isinstance(backend, RedisCache):
+        # One round trip instead of three (`add`, then `incr`, which checks EXISTS before its
+        # INCR): in one MULTI, create the key at 0 with its lifetime if it is missing, then
+        # count. Django stores integers as plain Redis integers, so this is the same key and
+        # value `cache.add`/`cache.incr` would use.
+        key = backend.make_and_validate_key(cache_key)
+        client = backend._cache.get_client(key, write=True)
+        with client.pipeline(transaction=True) as pipe:
+            _, hits = pipe.set(key, 0, ex=limit.seconds + 1, nx=True).incr(key).execute()
+        return hits
     if cache.add(cache_key, 1, timeout=limit.seconds + 1):
         return 1
     try:

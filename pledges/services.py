@@ -4,6 +4,10 @@ A pledge counts toward its campaign exactly once, when Stripe confirms payment: 
 set under a row lock in the same transaction that calls `campaigns.services`, so duplicate,
 concurrent and out-of-order webhook deliveries (and the success page racing the webhook) can
 never count it twice. Log lines name pledges by id only, never by name or email.
+
+The functions a webhook applies join the caller's transaction (`atomic(savepoint=False)`):
+nothing between them catches an error and carries on, so a savepoint would only cost two more
+round trips per event; an error still rolls back the whole event.
 """
 
 import logging
@@ -345,7 +349,7 @@ def pledge_mark_paid(*, session: dict, send_receipt: bool = True) -> Pledge | No
     if session.get("mode") == "subscription":
         # A monthly gift counts through its invoices (`pledge_apply_invoice`), never here.
         return gift_link_subscription(session=session)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         pledge = _locked_pledge(session)
         if pledge is None or pledge.counted_at is not None:
             return pledge
@@ -380,7 +384,7 @@ def pledge_mark_paid(*, session: dict, send_receipt: bool = True) -> Pledge | No
 
 def _move_unsettled(session: dict, *, to: str) -> Pledge | None:
     """Move a pending/processing pledge to `to`; never touches a counted (paid) pledge."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         pledge = _locked_pledge(session)
         if pledge is None:
             return None
@@ -508,7 +512,7 @@ def pledge_apply_refund(*, refund: dict) -> Refund | None:
     if status not in _REFUND_RANK or status in (Refund.Status.REQUESTED, Refund.Status.ERRORED):
         raise ValueError("unknown refund status")
     metadata = refund.get("metadata") if isinstance(refund.get("metadata"), dict) else {}
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         pledge = _locked_pledge_for_payment(
             metadata=metadata, payment_intent=_object_id(refund.get("payment_intent"))
         )
@@ -600,7 +604,7 @@ def pledge_apply_dispute(*, dispute: dict, event_type: str = "") -> Dispute | No
     status = dispute.get("status")
     if status not in Dispute.Status.values:
         raise ValueError("unknown dispute status")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         pledge = _locked_pledge_for_payment(
             metadata=dispute.get("metadata"),
             payment_intent=_object_id(dispute.get("payment_intent")),
@@ -1089,7 +1093,7 @@ def _locked_gift(*, metadata, subscription_id: str) -> Pledge | None:
 def gift_link_subscription(*, session: dict) -> Pledge | None:
     """A paid subscription-mode Checkout Session: note the gift's Customer and Subscription.
     Counts nothing (the first invoice does). Idempotent; None if it names no pledge."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         pledge = _locked_pledge(session)
         if pledge is None or not pledge.is_monthly_gift:
             return pledge
@@ -1154,7 +1158,7 @@ def pledge_apply_invoice(*, invoice: dict, paid: bool) -> Pledge | None:
     amount = _int_amount(amount)
     currency_code = str(invoice.get("currency") or "").upper()[:3]
     metadata, subscription_id = _invoice_subscription(invoice)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         gift = _locked_gift(metadata=metadata, subscription_id=subscription_id)
         if gift is None:
             logger.info("Invoice %s names no monthly gift; ignored.", invoice_id)
@@ -1234,7 +1238,7 @@ def pledge_apply_subscription(*, subscription: dict, deleted: bool = False) -> P
     status = "canceled" if deleted else subscription.get("status")
     if not isinstance(status, str) or not 0 < len(status) <= 30:
         raise ValueError("unknown subscription status")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         gift = _locked_gift(metadata=subscription.get("metadata"), subscription_id=subscription_id)
         if gift is None:
             logger.info("Subscription %s names no monthly gift; ignored.", subscription_id)

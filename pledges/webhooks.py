@@ -216,11 +216,13 @@ def process_event(event: dict, *, replay: bool = False) -> str:
     }
     try:
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    row = StripeEvent.objects.create(id=event["id"], **fields)
-            except IntegrityError:
-                row = StripeEvent.objects.select_for_update().get(pk=event["id"])
+            # Insert-or-ignore, then read the row locked: a copy of this event being applied
+            # elsewhere holds the row until it commits, and then reads as processed here. No
+            # savepoint and no exception path, so a duplicate costs two statements.
+            StripeEvent.objects.bulk_create(
+                [StripeEvent(id=event["id"], **fields)], ignore_conflicts=True
+            )
+            row = StripeEvent.objects.select_for_update().get(pk=event["id"])
             if row.processed_at is not None:
                 return Outcome.DUPLICATE
             version_error = "" if replay else _api_version_error(event)

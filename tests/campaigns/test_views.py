@@ -325,6 +325,36 @@ def test_signing_needs_a_csrf_token(campaign, signature_data):
     assert not Signature.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("requires_confirmation", "statements"),
+    [
+        # Read the campaign; insert-or-ignore the signature and read it back; queue the email
+        # (insert-or-ignore, wake a queued one, the task row); the transaction's savepoint pair
+        # (the test runs inside a transaction; in production it is BEGIN and COMMIT).
+        (True, 8),
+        # The same, plus confirming and counting (a conditional UPDATE of the signature and,
+        # for the one caller that changed it, of the campaign; a known address reads instead).
+        (False, 10),
+    ],
+)
+def test_signing_runs_a_fixed_number_of_statements_for_a_new_and_a_known_address(
+    client, signature_data, requires_confirmation, statements
+):
+    campaign = CampaignFactory(requires_confirmation=requires_confirmation)
+    client.post(sign_url(campaign), {**signature_data, "email": "first@example.org"})
+
+    def statements_for(email):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(sign_url(campaign), {**signature_data, "email": email})
+        assert response.status_code == 303
+        return [query["sql"] for query in captured]
+
+    new, known = statements_for("new@example.org"), statements_for("first@example.org")
+
+    assert len(new) == len(known) == statements, "\n".join(new)
+    assert Signature.objects.filter(campaign=campaign).count() == 2
+
+
 # --- Confirming -------------------------------------------------------------------------------
 
 

@@ -123,3 +123,33 @@ def test_the_shared_limit_resumes_when_redis_comes_back(settings, fresh_fallback
         cache.delete(f"ratelimit:t:k:{window}")
         proxy.close()
         settings.CACHES = working
+
+
+@pytest.mark.skipif(not redis_is_up(), reason="Needs the Redis server on 127.0.0.1:6379.")
+def test_on_redis_concurrent_hits_pass_the_limit_exactly_and_the_window_expires(settings):
+    import threading
+
+    from django.core.cache import caches
+
+    settings.CACHES = redis_cache(6379, f"exact-{threading.get_ident()}")
+    rate, answers, lock = "10/d", [], threading.Lock()  # A day: no window ends mid-test.
+
+    def hit():
+        limited = ratelimit.is_limited(scope="t", key="same-client", rate=rate)
+        with lock:
+            answers.append(limited)
+
+    threads = [threading.Thread(target=hit) for _ in range(25)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert answers.count(False) == 10 and answers.count(True) == 15
+    backend = caches["default"]
+    window = int(ratelimit.time.time() // 86400)
+    key = backend.make_and_validate_key(f"ratelimit:t:same-client:{window}")
+    client = backend._cache.get_client(key)
+    assert 0 < client.ttl(key) <= 86401  # The counter goes with its window.
+    assert backend.get(f"ratelimit:t:same-client:{window}") == 25  # Readable through the cache.
+    backend.clear()

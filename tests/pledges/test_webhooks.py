@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.db import close_old_connections, connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from campaigns.models import Campaign
@@ -136,6 +137,23 @@ def test_the_same_event_delivered_twice_counts_the_pledge_once(post_event, pledg
     refresh(campaign)
     assert (campaign.amount_collected_minor, campaign.supporter_count) == (2500, 1)
     assert StripeEvent.objects.count() == 1
+
+
+def test_a_payment_event_costs_a_fixed_number_of_statements_and_a_duplicate_fewer(
+    post_event, pledge
+):
+    payment = paid_event(pledge)
+
+    with CaptureQueriesContext(connection) as first:
+        post_event(payment)
+    with CaptureQueriesContext(connection) as again:
+        post_event(payment)
+
+    # Insert-or-ignore the event and read it locked; lock and save the pledge; move the
+    # campaign's totals; queue the receipt (three); mark the event processed; the
+    # transaction's two. A duplicate stops after reading the event.
+    assert len(first) == 11, "\n".join(query["sql"] for query in first)
+    assert len(again) == 4, "\n".join(query["sql"] for query in again)
 
 
 def test_completed_and_async_succeeded_for_one_session_count_the_pledge_once(
