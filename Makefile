@@ -77,7 +77,7 @@ screenshots: export DEBUG = false
 screenshots: export SECRET_KEY ?= insecure-key-for-the-test-suite-only
 screenshots: export SECURE_SSL_REDIRECT = false
 screenshots: install
-	$(PY) -m pytest tests/browser/test_screenshots.py -m browser --screenshots
+	$(PY) -m pytest tests/browser/test_screenshots.py tests/browser/test_staff_admin.py::test_admin_screenshots -m browser --screenshots
 
 # Regenerate the lock after editing pyproject.toml (needs uv: python -m pip install uv).
 lock:
