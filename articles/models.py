@@ -4,6 +4,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from core.images import StoresImageDimensions
 from core.markdown import limit_help, validate_markdown
 
 # About 8,000 words: longer than any feature we run, short enough to render in well under a
@@ -43,14 +44,20 @@ class Tag(models.Model):
         return self.name
 
 
-class Image(models.Model):
+class Image(StoresImageDimensions, models.Model):
     """A picture with its alt text, caption and credit, for heroes and inline placement."""
+
+    image_dimension_fields = {"file": ("width", "height")}
 
     title = models.CharField(max_length=200, help_text="For finding it in the admin.")
     slug = models.SlugField(
         max_length=200, unique=True, help_text="Place it in a body with [[image:this-slug]]."
     )
     file = models.ImageField(upload_to="images/")
+    # In pixels, stored when the file is saved (`core.images`): pages print them on <img> without
+    # opening the file. Empty when the file could not be read.
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     alt_text = models.CharField(
         max_length=250, help_text="What the picture shows, for readers who cannot see it."
     )

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
 
+from core.images import StoresImageDimensions
 from core.markdown import limit_help, validate_markdown
 from core.money import CURRENCY_CHOICES, currency, format_money_full
 
@@ -36,8 +37,10 @@ class CampaignQuerySet(models.QuerySet):
         return self.exclude(status=Campaign.Status.DRAFT)
 
 
-class Campaign(models.Model):
+class Campaign(StoresImageDimensions, models.Model):
     """A Take Action campaign: one ask, a petition to sign and, optionally, pledges of money."""
+
+    image_dimension_fields = {"hero_image": ("hero_width", "hero_height")}
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -65,6 +68,10 @@ class Campaign(models.Model):
     # The description rendered and sanitised when it was saved (`campaigns.services.campaign_save`).
     description_html = models.TextField(blank=True, editable=False)
     hero_image = models.ImageField(upload_to="campaigns/", blank=True)
+    # In pixels, stored when the image is saved (`core.images`): pages print them on <img>
+    # without opening the file. Empty with no image, or when the file could not be read.
+    hero_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     hero_alt = models.CharField(
         "hero image alt text", max_length=250, blank=True, help_text="Required with an image."
     )
