@@ -84,3 +84,18 @@ class _Editor:
 
     def __init__(self, connection):
         self.connection = connection
+
+
+@pytest.fixture
+def media_storage_refuses_open(monkeypatch):
+    """Opening any uploaded file fails from here on, as it would with every file missing.
+
+    Only the storage is replaced: the views, templates and models under test run as they are,
+    so a page that asks a picture for its size (and so opens it) fails the test.
+    """
+    from django.core.files.storage import default_storage
+
+    def refuse(name, mode="rb"):
+        raise AssertionError(f"opened {name} from media storage")
+
+    monkeypatch.setattr(default_storage, "open", refuse)

@@ -86,6 +86,31 @@ def test_image_admin_requires_alt_text(staff_client):
     assert not Image.objects.exists()
 
 
+def test_an_image_uploaded_in_the_admin_stores_its_size(staff_client):
+    response = staff_client.post(
+        reverse("admin:articles_image_add"),
+        {
+            "title": "Border fence",
+            "slug": "border-fence",
+            "file": SimpleUploadedFile("x.png", png_bytes(width=40, height=30), "image/png"),
+            "alt_text": "A fence at dusk",
+        },
+    )
+
+    assert response.status_code == 302
+    image = Image.objects.get(slug="border-fence")
+    assert (image.width, image.height) == (40, 30)
+
+
+def test_the_image_list_and_form_load_when_a_file_is_gone(staff_client):
+    image = ImageFactory(title="Border fence", slug="border-fence")
+    image.file.storage.delete(image.file.name)
+
+    assert staff_client.get(reverse("admin:articles_image_changelist")).status_code == 200
+    change = reverse("admin:articles_image_change", args=[image.pk])
+    assert staff_client.get(change).status_code == 200
+
+
 def test_article_form_pages_load(staff_client):
     assert staff_client.get(reverse("admin:articles_article_add")).status_code == 200
     assert staff_client.get(reverse("admin:articles_author_add")).status_code == 200

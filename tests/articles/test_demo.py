@@ -42,6 +42,8 @@ def test_the_lead_story_leads_the_home_page_with_its_topic_and_pictures(client):
     lead = Article.objects.get(slug=LEAD)
     assert lead.hero_image.file.name.endswith(".png")
     assert lead.hero_image.file.storage.exists(lead.hero_image.file.name)
+    assert (lead.hero_image.width, lead.hero_image.height) == (1200, 675)
+    assert page.count('width="1200" height="675"') == 3  # its size stored when it was saved
 
 
 def test_the_lead_story_links_the_campaign_when_it_exists(client, make_campaign):

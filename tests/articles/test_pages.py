@@ -2,12 +2,19 @@ from datetime import timedelta
 from xml.etree import ElementTree
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article
-from demo.factories.articles import ArticleFactory, AuthorFactory, DraftArticleFactory
+from articles.models import Article, Image
+from demo.factories.articles import (
+    ArticleFactory,
+    AuthorFactory,
+    DraftArticleFactory,
+    ImageFactory,
+    png_bytes,
+)
 from demo.factories.core import TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +33,42 @@ def test_article_page_shows_headline_byline_topic_hero_and_body(client, article)
     assert 'alt="Two children holding hands"' in html
     assert "Getty Images" in html
     assert "<p>A first paragraph.</p>" in html
+
+
+@pytest.fixture
+def pictured_article():
+    """An article with a 120x80 hero and a 60x40 picture placed in its body."""
+    hero = ImageFactory(slug="hero", file=ContentFile(png_bytes(width=120, height=80), "h.png"))
+    ImageFactory(slug="inline", file=ContentFile(png_bytes(width=60, height=40), "i.png"))
+    return ArticleFactory(hero_image=hero, body="Before.\n\n[[image:inline]]\n\nAfter.")
+
+
+def test_article_page_prints_the_picture_sizes_even_when_the_files_are_gone(
+    client, pictured_article
+):
+    # A file missing from storage (deleted, not yet synced, an object-storage hiccup) must not
+    # take the page down: the size comes from the row, not from the file.
+    for image in Image.objects.all():
+        image.file.storage.delete(image.file.name)
+
+    response = client.get(pictured_article.get_absolute_url())
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'width="120" height="80"' in html
+    assert 'width="60" height="40"' in html
+
+
+def test_rendering_the_article_page_never_opens_a_picture(
+    client, pictured_article, media_storage_refuses_open
+):
+    # With media on S3, opening a file is a download from the bucket on every uncached render.
+    response = client.get(pictured_article.get_absolute_url())
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'width="120" height="80"' in html
+    assert 'width="60" height="40"' in html
 
 
 def test_article_page_has_social_meta_canonical_and_json_ld(client, article, settings):

@@ -7,9 +7,11 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission, User
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from campaigns.models import Campaign, Signature
+from demo.factories.articles import png_bytes
 from demo.factories.campaigns import CampaignFactory, SignatureFactory
 from tests.campaigns.conftest import insert_signatures
 
@@ -195,6 +197,23 @@ def test_staff_can_create_a_campaign_with_partners_and_amounts_typed_in_dollars(
     assert [a.amount_minor for a in campaign.suggested_amounts.all()] == [2500]
     assert campaign.money_goal_minor == 100_000
     assert campaign.signature_count == 0
+
+
+def test_a_hero_image_uploaded_in_the_admin_stores_its_size(admin_client):
+    data = {
+        "title": "New campaign", "slug": "new-campaign", "ask": "Do it.", "status": "draft",
+        "signature_goal": "100", "currency": "USD", "money_goal_minor": "0",
+        "hero_alt": "Families at the border",
+        "hero_image": SimpleUploadedFile("hero.png", png_bytes(width=1200, height=630)),
+        "partners-TOTAL_FORMS": "0", "partners-INITIAL_FORMS": "0",
+        "suggested_amounts-TOTAL_FORMS": "0", "suggested_amounts-INITIAL_FORMS": "0",
+    }  # fmt: skip
+
+    response = admin_client.post(reverse("admin:campaigns_campaign_add"), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    campaign = Campaign.objects.get(slug="new-campaign")
+    assert (campaign.hero_width, campaign.hero_height) == (1200, 630)
 
 
 def test_view_on_site_opens_the_preview_for_a_draft():

@@ -41,6 +41,8 @@ def test_the_demo_has_the_lead_campaign_with_counted_signatures(client):
     html = page.content.decode()
     assert "40</strong> signatures of 5,000" in html
     assert lead.hero_image and f'alt="{lead.hero_alt}"' in html
+    assert (lead.hero_width, lead.hero_height) == (1200, 630)
+    assert 'width="1200" height="630"' in html
     assert f"Image: {lead.hero_credit}" in html
 
 

@@ -3,11 +3,12 @@
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from demo.factories.articles import ArticleFactory
+from demo.factories.articles import ArticleFactory, png_bytes
 from demo.factories.campaigns import CampaignFactory, SignatureFactory
 from demo.factories.pledges import PledgeFactory, checkout_session_for
 from pledges.services import pledge_mark_paid
@@ -132,3 +133,36 @@ def test_both_forms_use_the_one_error_summary(client, campaign, url_name, data):
     assert response.status_code == 400
     assert html.count('class="error-summary"') == 1
     assert '<h2 id="error-summary-title">There is a problem</h2>' in html
+
+
+@pytest.fixture
+def pictured_campaign(db):
+    hero = ContentFile(png_bytes(width=1200, height=630), name="hero.png")
+    return CampaignFactory(slug="pictured", hero_image=hero, hero_alt="Families at the border")
+
+
+@pytest.mark.parametrize("page", ["campaigns:detail", "campaigns:list"])
+def test_campaign_pages_print_the_hero_size_even_when_the_file_is_gone(
+    client, pictured_campaign, page
+):
+    # A file missing from storage must not take the page down: the size comes from the row.
+    pictured_campaign.hero_image.storage.delete(pictured_campaign.hero_image.name)
+    kwargs = {"slug": pictured_campaign.slug} if page == "campaigns:detail" else {}
+
+    response = client.get(reverse(page, kwargs=kwargs))
+
+    assert response.status_code == 200
+    assert 'width="1200" height="630"' in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["campaigns:detail", "campaigns:list"])
+def test_rendering_campaign_pages_never_opens_the_hero_image(
+    client, pictured_campaign, media_storage_refuses_open, page
+):
+    # With media on S3, opening a file is a download from the bucket on every uncached render.
+    kwargs = {"slug": pictured_campaign.slug} if page == "campaigns:detail" else {}
+
+    response = client.get(reverse(page, kwargs=kwargs))
+
+    assert response.status_code == 200
+    assert 'width="1200" height="630"' in response.content.decode()
