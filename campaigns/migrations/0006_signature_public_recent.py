@@ -1,22 +1,10 @@
 from django.db import migrations, models
 
-
-class AddIndexWithoutBlockingWrites(migrations.AddIndex):
-    """CREATE INDEX CONCURRENTLY on PostgreSQL, so supporters keep signing while it builds on a
-    large signature table; a plain CREATE INDEX elsewhere (SQLite, the development default)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if not self.allow_migrate_model(schema_editor.connection.alias, model):
-            return
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.add_index(model, self.index, concurrently=True)
-        else:
-            schema_editor.add_index(model, self.index)
+from core.migration_operations import AddIndexWithoutBlockingWrites
 
 
 class Migration(migrations.Migration):
-    atomic = False  # CONCURRENTLY cannot run inside a transaction.
+    atomic = False  # CONCURRENTLY on PostgreSQL cannot run inside a transaction.
 
     dependencies = [
         ("campaigns", "0005_merge_monthly_giving"),
