@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
 from core.logging import Throttle
@@ -42,12 +42,6 @@ class Rate:
         return cls(count=int(count), seconds=multiplier * cls.UNITS[period[-1]])
 
 
-def retry_after(*, rate: str) -> int:
-    """Seconds until the current window of `rate` ends: the 429's `Retry-After`."""
-    limit = Rate.parse(rate)
-    return max(1, int(limit.seconds - time.time() % limit.seconds))
-
-
 def is_limited(*, scope: str, key: str, rate: str) -> bool:
     """Count one hit for `key` in `scope`; True once it is over `rate` in the current window.
 
@@ -72,7 +66,7 @@ def is_limited(*, scope: str, key: str, rate: str) -> bool:
 
 
 def _shared_hit(cache_key: str, limit: Rate) -> int:
-    backend = caches["default"]  # The backend itself: `cache` is a proxy to it.
+    backend = caches["default"]  # The backend itself, not the `cache` proxy: its class says which.
     if isinstance(backend, RedisCache):
         # One round trip instead of three (`add`, then `incr`, which checks EXISTS before its
         # INCR): in one MULTI, create the key at 0 with its lifetime if it is missing, then
@@ -83,12 +77,12 @@ def _shared_hit(cache_key: str, limit: Rate) -> int:
         with client.pipeline(transaction=True) as pipe:
             _, hits = pipe.set(key, 0, ex=limit.seconds + 1, nx=True).incr(key).execute()
         return hits
-    if cache.add(cache_key, 1, timeout=limit.seconds + 1):
+    if backend.add(cache_key, 1, timeout=limit.seconds + 1):
         return 1
     try:
-        return cache.incr(cache_key)
+        return backend.incr(cache_key)
     except ValueError:  # Expired between add and incr: this hit starts a new window.
-        cache.add(cache_key, 1, timeout=limit.seconds + 1)
+        backend.add(cache_key, 1, timeout=limit.seconds + 1)
         return 1
 
 
